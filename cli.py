@@ -1,0 +1,289 @@
+"""The `kith` command: parse arguments, call vaultlib, print.
+
+No business logic lives here: every answer comes from `vaultlib`, every write
+goes through its writer. Data goes to stdout, messages to stderr. Exit codes:
+0 ok, 1 data errors (or a refused write), 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from vaultlib import __version__
+from vaultlib.config import Config, find_vault, load_config
+from vaultlib.errors import KithError
+from vaultlib.index import Index, build_index
+from vaultlib.model import ERROR, Problem
+from vaultlib.names import find_contact
+from vaultlib.query import contact_json, contact_status, filter_contacts, status_json
+from vaultlib.terminal import print_lines, print_table
+from vaultlib.vault import Vault
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App:
+    """What every command shares: the vault location, today, and the loaded index."""
+
+    def __init__(self, vault: str | None, today: date, debug: bool):
+        self.vault_arg = vault
+        self.today = today
+        self.debug = debug
+        self._config: Config | None = None
+        self._index: Index | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(find_vault(self.vault_arg))
+        return self._config
+
+    def index(self, rebuild: bool = False) -> Index:
+        if self._index is None or rebuild:
+            self._index = build_index(self.config, rebuild=rebuild)
+        return self._index
+
+    def vault(self) -> Vault:
+        return self.index().vault()
+
+
+def err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def problem_summary(problems: tuple[Problem, ...] | list[Problem]) -> None:
+    """One line on stderr so other commands mention problems without repeating `check`."""
+    if not problems:
+        return
+    errors = sum(1 for p in problems if p.severity == ERROR)
+    warnings = len(problems) - errors
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    err(f"kith: {' and '.join(parts)} in the vault; run `kith check` for details")
+
+
+def handle_errors(f: F) -> F:
+    @wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        app: App | None = ctx.find_object(App)
+        try:
+            return f(*args, **kwargs)
+        except KithError as e:
+            err(f"kith: {e}")
+            if getattr(e, "hint", ""):
+                err(f"  hint: {e.hint}")
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as e:  # an unexpected failure: one line, the traceback only with --debug
+            if app is not None and app.debug:
+                raise
+            err(f"kith: internal error: {type(e).__name__}: {e}")
+            err("  re-run with --debug for the traceback, and please report it")
+            ctx.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()  # the only clock read in kith: the local date at the boundary
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--vault", metavar="PATH", envvar="KITH_VAULT", help="The vault folder (default: $KITH_VAULT, else the nearest folder upward with kith.toml or .obsidian/).")
+@click.option("--today", metavar="YYYY-MM-DD", callback=parse_today, help="Pretend today is this date (default: the local date).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.version_option(__version__, prog_name="kith")
+@click.pass_context
+def main(ctx: click.Context, vault: str | None, today: date, debug: bool) -> None:
+    """kith: a personal CRM for a career network kept in Markdown.
+
+    Example:
+
+        kith --vault ~/Notes list --overdue
+    """
+    ctx.obj = App(vault, today, debug)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_app
+@handle_errors
+def init(app: App, path: Path | None) -> None:
+    """Create kith.toml (commented defaults) and ignore kith's cache in .gitignore.
+
+    Never overwrites an existing kith.toml.
+
+    Example:
+
+        kith init ~/Notes
+    """
+    from vaultlib.scaffold import init_vault
+
+    root = (path or Path(app.vault_arg or ".")).resolve()
+    results = init_vault(root)
+    for r in results:
+        click.echo(f"{r.status}: {r.path}")
+    if not any(r.path == "kith.toml" for r in results):
+        err("kith: kith.toml already exists; left unchanged")
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="Ignore the cache and parse every note again.")
+@pass_app
+@handle_errors
+def index(app: App, rebuild: bool) -> None:
+    """Bring the index up to date and print what changed.
+
+    Example:
+
+        kith index --rebuild
+    """
+    idx = app.index(rebuild=rebuild)
+    v = idx.vault()
+    s = idx.stats
+    click.echo(f"notes {s.notes}, contacts {s.contacts}: added {s.added}, modified {s.modified}, "
+               f"removed {s.removed}, problems {s.problems} ({s.errors} errors)")  # fmt: skip
+    problem_summary(v.problems)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print an array of {path, line, severity, message, hint}.")
+@pass_app
+@handle_errors
+def check(app: App, as_json: bool) -> None:
+    """List every problem in the vault as path:line: message; exit 1 on any error.
+
+    Example:
+
+        kith check
+    """
+    v = app.vault()
+    if as_json:
+        echo_json([p.to_json() for p in v.problems])
+    else:
+        for p in v.problems:
+            sev = "" if p.severity == ERROR else f"{p.severity}: "
+            click.echo(f"{p.location()}: {sev}{p.message}")
+            if p.hint:
+                click.echo(f"    hint: {p.hint}")
+        errors = sum(1 for p in v.problems if p.severity == ERROR)
+        err(f"kith: {errors} error(s), {len(v.problems) - errors} warning(s) in {len(v.contacts)} contacts")
+    if v.has_errors:
+        sys.exit(1)
+
+
+def _status_cell(s: Any) -> str:
+    if s.never_contacted:
+        return "never contacted"
+    if s.overdue:
+        return f"overdue {s.days_overdue}d"
+    return "ok" if s.next_due else "—"
+
+
+@main.command(name="list")
+@click.option("--ring", metavar="RING", help="Only this ring.")
+@click.option("--tag", metavar="TAG", help="Only contacts with this tag (nested tags included).")
+@click.option("--overdue", is_flag=True, help="Only overdue contacts.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_app
+@handle_errors
+def list_(app: App, ring: str | None, tag: str | None, overdue: bool, as_json: bool) -> None:
+    """List contacts (archived ones excluded).
+
+    Example:
+
+        kith list --ring buddy --overdue
+    """
+    if ring is not None and ring.casefold() not in app.config.rings:
+        raise click.BadParameter(f"'{ring}' is not a ring; use one of: {', '.join(app.config.rings)}", param_hint="--ring")
+    v = app.vault()
+    rows = filter_contacts(v, app.today, ring=ring.casefold() if ring else None, tag=tag, overdue=overdue)
+    if as_json:
+        echo_json([status_json(s) for s in rows])
+    else:
+        print_table(
+            ["Name", "Ring", "Last contact", "Next due", "Status", "Company"],
+            [[s.contact.name, s.contact.display_ring(), str(s.last_contact or "—"), str(s.next_due or "—"),
+              _status_cell(s), s.contact.company or ""] for s in rows],  # fmt: skip
+        )
+    problem_summary(v.problems)
+
+
+@main.command()
+@click.argument("name", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+@handle_errors
+def show(app: App, name: tuple[str, ...], as_json: bool) -> None:
+    """Show one contact: fields, status and interactions (newest first).
+
+    NAME matches a name or alias, ignoring case and accents, or a unique prefix.
+
+    Example:
+
+        kith show "ada lovelace" --json
+    """
+    v = app.vault()
+    query = " ".join(name)
+    m = find_contact(v.contacts, query)
+    if m.contact is None:
+        if m.candidates:
+            err(f"kith: '{query}' matches {len(m.candidates)} contacts:")
+            for c in m.candidates:
+                err(f"  {c.name}  ({c.path})")
+        else:
+            err(f"kith: no contact matches '{query}'")
+            if m.suggestions:
+                err(f"  did you mean: {', '.join(m.suggestions)}?")
+        sys.exit(1)
+    s = contact_status(m.contact, v, app.today)
+    data = contact_json(s, app.today)
+    if as_json:
+        echo_json(data)
+        return
+    c = m.contact
+    lines = [f"{c.name}  ({c.path})"]
+    for label, value in (("ring", c.ring), ("company", c.company), ("role", c.role), ("email", c.email),
+                         ("phone", c.phone), ("linkedin", c.linkedin), ("birthday", data["birthday"]),
+                         ("cadence", f"{s.cadence_days} days" if s.cadence_days else None),
+                         ("last contact", data["last_contact"]), ("next due", data["next_due"]),
+                         ("status", _status_cell(s)), ("follow-up", data["follow_up"]),
+                         ("tags", ", ".join(c.tags)), ("aliases", ", ".join(c.aliases)),
+                         ("introduced by", ", ".join(c.introduced_by)), ("knows", ", ".join(c.knows))):  # fmt: skip
+        if value:
+            lines.append(f"  {label}: {value}")
+    print_lines(lines)
+    rows = [[i["date"], i["kind"], i["direction"] or "", i["summary"], f"{i['source']}:{i['line']}"] for i in data["interactions"]]
+    if rows:
+        print_table(["Date", "Kind", "Give/ask", "Summary", "Source"], rows, title="Interactions")
+    for p in data["planned"]:
+        click.echo(f"  planned {p['date']}: {p['summary']} ({p['source']})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""kith's private state inside the vault: the index cache under `.kith/cache/`.
+
+This module owns the cache file format (a marshal dump of plain tuples, which
+loads faster than pickle or SQLite for this shape) and writing it atomically.
+The cache is disposable: a missing, stale, corrupt or foreign-version cache
+is simply ignored and rebuilt. It never writes a user's note.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+CACHE_FORMAT = 3
+CACHE_FILE = "index.marshal"
+
+
+def cache_path(state_dir: Path) -> Path:
+    return state_dir / "cache" / CACHE_FILE
+
+
+def load_cache(state_dir: Path, fingerprint: str) -> tuple[int, dict[str, Any]]:
+    """(written_ns, {path: (size, mtime_ns, ctime_ns, record_tuple)}); empty when unusable."""
+    path = cache_path(state_dir)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        header, entries = marshal.loads(data)
+    except (OSError, EOFError, ValueError, TypeError):
+        return 0, {}
+    if not isinstance(header, tuple) or header[:3] != (CACHE_FORMAT, __version__, fingerprint):
+        return 0, {}
+    if not isinstance(entries, dict):
+        return 0, {}
+    return int(header[3]), entries
+
+
+def save_cache(state_dir: Path, fingerprint: str, written_ns: int, entries: dict[str, Any]) -> None:
+    """Write the cache atomically; raises OSError when the vault is read-only or full."""
+    folder = state_dir / "cache"
+    if state_dir.is_symlink() or folder.is_symlink():
+        raise OSError(f"{folder} is a symbolic link; kith does not write through links")
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = marshal.dumps(((CACHE_FORMAT, __version__, fingerprint, written_ns), entries))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kith-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / CACHE_FILE)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,822 @@
+"""Reading the YAML front matter block of a note, the way Obsidian reads it.
+
+This module owns finding the `---` block on line 1, turning its YAML into plain
+Python values with YAML 1.2 rules (`no`, `0123`, `7:30` and `2024-01-05` stay
+strings), and every hardening rule around it: duplicate keys, aliases, tags,
+depth, size and node limits, each reported as a `Problem` with the file line.
+Flat front matter goes through a small hand-written fast path; everything else
+through PyYAML's pure-Python composer and our own node walker, which is the
+reference the fast path is tested against. It never touches the disk, never
+writes YAML, never uses PyYAML's C loader or constructors, and never gives
+fields a meaning (dates, links and lists are the parser's business).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.events import (
+    AliasEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceStartEvent,
+)
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader, ReaderError
+from yaml.scanner import Scanner
+
+from vaultlib.model import ERROR, WARNING, Problem
+
+MAX_BYTES = 65536
+MAX_DEPTH = 32
+MAX_NODES = 5000
+# Python refuses int() on longer digit strings (sys.int_info.default_max_str_digits).
+_MAX_INT_DIGITS = 4000
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_CORE_PREFIX = "tag:yaml.org,2002:"
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """What a note's front matter says, and where each part of it is."""
+
+    data: dict[str, Any] | None  # None when there is no front matter block (or it was invalid)
+    key_lines: dict[str, int]  # 1-based file line of each top-level key
+    body_line: int  # 1-based file line where the body starts (1 when no front matter)
+    body_offset: int  # character offset in `text` where the body starts
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == ERROR for p in self.problems)
+
+
+# --------------------------------------------------------------------------- block
+
+_OPEN_RE = re.compile(r"---[ \t]*(\r\n|\r|\n|\Z)")
+_TOML_RE = re.compile(r"\+\+\+[ \t]*(?:\r\n|\r|\n|\Z)")
+_CLOSE_RE = re.compile(r"(?:\r\n|\r|\n)((?:---|\.\.\.)[ \t]*)(\r\n|\r|\n|\Z)")
+_EOL_RE = re.compile(r"\r\n|\r|\n")
+
+_UNCLOSED_HINT = (
+    "add a line with only '---' after the last property; if the '---' on line 1 "
+    "is meant as a horizontal rule, put a blank line above it"
+)
+
+
+def read_front_matter(text: str, path: str) -> FrontMatter:
+    """Read the front matter of a note's text (already decoded, without a BOM).
+
+    Never raises: every problem with the text comes back as a `Problem`.
+    """
+    return _read(text, path, use_fast=True)
+
+
+def _read(text: str, path: str, *, use_fast: bool) -> FrontMatter:
+    opened = _OPEN_RE.match(text)
+    if opened is None:
+        return _no_front_matter(text, path)
+    if not opened.group(1):  # the whole file is '---'
+        return _unclosed(path)
+    start = opened.end()
+    closed = _CLOSE_RE.search(text, start - len(opened.group(1)))
+    if closed is None:
+        return _unclosed(path)
+    block_end = closed.start(1)
+    block = text[start:block_end]
+    close_line = 2 + _count_eols(block)
+    body_offset = closed.end()
+    body_line = close_line + 1
+
+    def done(
+        data: dict[str, Any] | None, key_lines: dict[str, int], problems: list[Problem]
+    ) -> FrontMatter:
+        return FrontMatter(data, key_lines, body_line, body_offset, tuple(problems))
+
+    size = len(block.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        return done(
+            None,
+            {},
+            [
+                Problem(
+                    path,
+                    1,
+                    f"front matter is {size} bytes, over the {MAX_BYTES} byte limit",
+                    "move long text out of the properties and into the note body",
+                )
+            ],
+        )
+    if use_fast:
+        fast = _fast_parse(block)
+        if fast is not None:
+            return done(fast[0], fast[1], [])
+    try:
+        data, key_lines, problems = _slow_parse(block, path)
+    except Exception as exc:  # last resort: the contract is "never raises"
+        problem = Problem(
+            path,
+            1,
+            f"could not read front matter (internal error: {type(exc).__name__}: {exc})",
+            "please report this note to the kith developers",
+        )
+        return done(None, {}, [problem])
+    return done(data, key_lines, problems)
+
+
+def _count_eols(block: str) -> int:
+    return block.count("\n") + block.count("\r") - block.count("\r\n")
+
+
+def _no_front_matter(text: str, path: str) -> FrontMatter:
+    problems: tuple[Problem, ...] = ()
+    if _TOML_RE.match(text):
+        problems = (
+            Problem(
+                path,
+                1,
+                "TOML front matter is not read; Obsidian reads YAML only",
+                "convert the '+++' block to YAML between '---' lines to use it as properties",
+                WARNING,
+            ),
+        )
+    elif text.startswith("\ufeff") and _OPEN_RE.match(text, 1):
+        problems = (
+            Problem(
+                path,
+                1,
+                "front matter is not read: line 1 starts with an invisible U+FEFF character before '---'",
+                "delete the invisible character (an extra byte-order mark) at the start of the file",
+                WARNING,
+            ),
+        )
+    return FrontMatter(None, {}, 1, 0, problems)
+
+
+def _unclosed(path: str) -> FrontMatter:
+    problem = Problem(
+        path, 1, "front matter opened with '---' on line 1 is never closed", _UNCLOSED_HINT
+    )
+    return FrontMatter(None, {}, 1, 0, (problem,))
+
+
+# --------------------------------------------------------------------------- values
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUES = frozenset({"true", "True", "TRUE"})
+_FALSES = frozenset({"false", "False", "FALSE"})
+_INFS = {
+    s + v: (-math.inf if s == "-" else math.inf)
+    for s in ("", "+", "-")
+    for v in (".inf", ".Inf", ".INF")
+}
+_NANS = frozenset({".nan", ".NaN", ".NAN"})
+_INT_RE = re.compile(r"[-+]?([0-9]+)\Z")
+_HEX_RE = re.compile(r"0x[0-9a-fA-F]+\Z")
+_OCT_RE = re.compile(r"0o[0-7]+\Z")
+_FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|([0-9]+)(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+
+
+def resolve_plain(value: str) -> Any:
+    """The value of an unquoted scalar under YAML 1.2 core-schema-like rules.
+
+    Differences from the core schema, on purpose: a number written with a
+    leading zero (`0123`, `01.5`) stays the string as written (phone numbers,
+    postcodes), and so does a float that would overflow (`1e1000`).
+    """
+    if value in _NULLS:
+        return None
+    if value in _TRUES:
+        return True
+    if value in _FALSES:
+        return False
+    if not value or value[0] not in "0123456789+-.":
+        return value
+    m = _INT_RE.match(value)
+    if m:
+        digits = m.group(1)
+        if (len(digits) > 1 and digits[0] == "0") or len(digits) > _MAX_INT_DIGITS:
+            return value
+        return int(value)
+    if _HEX_RE.match(value):
+        return int(value[2:], 16)
+    if _OCT_RE.match(value):
+        return int(value[2:], 8)
+    m = _FLOAT_RE.match(value)
+    if m:
+        whole = m.group(2)
+        if whole is not None and len(whole) > 1 and whole[0] == "0":
+            return value
+        number = float(value)
+        return value if math.isinf(number) else number
+    if value in _INFS:
+        return _INFS[value]
+    if value in _NANS:
+        return math.nan
+    return value
+
+
+# --------------------------------------------------------------------------- fast path
+#
+# Accepts only flat front matter it is sure about and returns None ("not
+# handled") for anything else; the slow path then gives the answer. The
+# property test in tests/test_frontmatter.py holds the two paths to the same
+# result.
+
+# Anything the fast path does not want to reason about: tabs, characters YAML
+# rejects or treats as line breaks (NEL, U+2028/9), and U+FEFF.
+_FAST_BAD_CHARS = re.compile(
+    "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_FAST_KEY_RE = re.compile(r"(\w(?:[\w .\-]*[\w.\-])?):(?: +(.*))?\Z")
+_FAST_ITEM_RE = re.compile(r"( *)-(?: +(.*))?\Z")
+# Characters that may not start a plain scalar we accept (YAML indicators and
+# space); '-' is allowed only before a digit or '.', handled separately.
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
+_DQ_RE = re.compile(r'"([^"\\]*)"( *)(#?)')
+_SQ_RE = re.compile(r"'([^']*)'( *)(#?)")
+_FLOW_ITEM_RE = re.compile(
+    r""" *(?:"(?P<dq>[^"\\]*)"|'(?P<sq>[^']*)'|(?P<pl>[^\s,\[\]{}#:?"'&*!|>%@`-][^,\[\]{}#:?]*?"""
+    r"""|-[0-9.][^,\[\]{}#:?]*?)) *(?P<sep>[,\]])"""
+)
+_FLOW_TAIL_RE = re.compile(r"(?: +(?:#.*)?)?\Z")
+
+
+def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """Parse flat front matter, or return None when it is not sure."""
+    if _FAST_BAD_CHARS.search(block):
+        return None
+    lines = block.split("\n") if "\r" not in block else _EOL_RE.split(block)
+    if lines and lines[-1] == "":
+        lines.pop()
+    data: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    nodes = 1
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        if not line or line[0] == "#":
+            i += 1
+            continue
+        if line[0] == " ":
+            stripped = line.lstrip(" ")
+            if not stripped or stripped[0] == "#":
+                i += 1
+                continue
+            return None  # indented content: a nested map or a continuation line
+        m = _FAST_KEY_RE.match(line)
+        if m is None:
+            return None
+        key, rest = m.group(1), m.group(2)
+        if key in data or len(key) > 1000:  # PyYAML limits implicit keys to 1024 characters
+            return None
+        key_lines[key] = i + 2
+        i += 1
+        if rest is None or rest == "":
+            # `key:` alone: null, or a block list on the following lines.
+            items, i = _fast_block_list(lines, i)
+            if items is None:
+                return None
+            if items is _NO_LIST:
+                data[key] = None
+                nodes += 2
+            else:
+                data[key] = items
+                nodes += 2 + len(items)
+        else:
+            value, count = _fast_value(rest, allow_flow=True)
+            if count == 0:
+                return None
+            data[key] = value
+            nodes += 1 + count
+        if nodes > MAX_NODES:
+            return None
+    return data, key_lines
+
+
+_NO_LIST: list[Any] = []  # sentinel: `key:` is followed by no block list
+
+
+def _fast_block_list(lines: list[str], i: int) -> tuple[list[Any] | None, int]:
+    """Items of a block list starting at line i; (_NO_LIST, i) when there is none."""
+    n = len(lines)
+    j = i
+    indent = -1
+    items: list[Any] = []
+    while j < n:
+        line = lines[j]
+        stripped = line.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            j += 1
+            continue
+        m = _FAST_ITEM_RE.match(line)
+        if m is None:
+            if line[0] != " ":
+                break  # the next top-level key (or something the main loop rejects)
+            return None, j
+        width = len(m.group(1))
+        if indent < 0:
+            indent = width
+        elif width != indent:
+            return None, j
+        text = m.group(2)
+        if not text:
+            return None, j  # empty item
+        value, count = _fast_value(text, allow_flow=False)
+        if count != 1:
+            return None, j
+        items.append(value)
+        j += 1
+    if indent < 0:
+        return _NO_LIST, i
+    return items, j
+
+
+def _fast_value(text: str, *, allow_flow: bool) -> tuple[Any, int]:
+    """(value, node count) of a value written on one line; count 0 = not handled."""
+    first = text[0]
+    if first == '"' or first == "'":
+        m = (_DQ_RE if first == '"' else _SQ_RE).match(text)
+        if m is None:
+            return None, 0
+        if m.group(3):  # a comment follows, which needs a space before its '#'
+            return (m.group(1), 1) if m.group(2) else (None, 0)
+        return (m.group(1), 1) if m.end() == len(text) else (None, 0)
+    if first == "[":
+        if not allow_flow:
+            return None, 0
+        return _fast_flow_list(text)
+    if first in _INDICATORS and not (first == "-" and len(text) > 1 and text[1] in "0123456789."):
+        return None, 0
+    cut = text.find(" #")
+    if cut >= 0:
+        text = text[:cut]
+    if "#" in text or ": " in text:
+        return None, 0
+    text = text.rstrip(" ")
+    if text.endswith(":"):
+        return None, 0
+    return resolve_plain(text), 1
+
+
+def _fast_flow_list(text: str) -> tuple[Any, int]:
+    pos = 1
+    items: list[Any] = []
+    length = len(text)
+    while pos < length and text[pos] == " ":
+        pos += 1
+    if pos < length and text[pos] == "]":
+        pos += 1
+    else:
+        while True:
+            m = _FLOW_ITEM_RE.match(text, pos)
+            if m is None:
+                return None, 0
+            if m.group("dq") is not None:
+                items.append(m.group("dq"))
+            elif m.group("sq") is not None:
+                items.append(m.group("sq"))
+            else:
+                items.append(resolve_plain(m.group("pl")))
+            pos = m.end()
+            if m.group("sep") == "]":
+                break
+    if not _FLOW_TAIL_RE.match(text, pos):
+        return None, 0
+    return items, 1 + len(items)
+
+
+# --------------------------------------------------------------------------- slow path
+
+
+class _Reject(Exception):
+    """A reason to refuse the front matter, found while composing or walking it."""
+
+    def __init__(self, message: str, hint: str, index: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.index = index
+
+
+_ALIAS_MESSAGE = "YAML aliases (*name) are not allowed in front matter"
+_ALIAS_HINT = (
+    "write the value out in full (Obsidian does not expand aliases either); "
+    "quote the value if the '*' is part of the text"
+)
+
+
+class _FlatResolver:
+    """Gives every node its kind's tag; values are resolved later, in `_Walker`."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return _STR_TAG
+        if kind is SequenceNode:
+            return _SEQ_TAG
+        return _MAP_TAG
+
+
+class _Loader(Reader, Scanner, Parser, Composer, _FlatResolver):
+    """PyYAML's pure-Python reader, scanner, parser and composer, with checks.
+
+    `compose_node` refuses aliases, anchors, explicit tags, too many nodes and
+    too deep nesting before any node is built, so nothing is ever expanded,
+    constructed or recursed into deeply.
+    """
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        self.kith_nodes = 0
+        self.kith_depth = 0
+        self.kith_anchor: int | None = None
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event: Any = self.peek_event()
+        if isinstance(event, AliasEvent):
+            raise _Reject(_ALIAS_MESSAGE, _ALIAS_HINT, event.start_mark.index)  # type: ignore[union-attr]
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = "!!" + tag[len(_CORE_PREFIX) :] if tag.startswith(_CORE_PREFIX) else tag
+            raise _Reject(
+                f"tag '{shown}' is not allowed in front matter",
+                f'remove the tag; if it is part of the text, quote the value: "{shown} ..."',
+                event.start_mark.index,
+            )
+        if event.anchor is not None and self.kith_anchor is None:
+            self.kith_anchor = event.start_mark.index
+        self.kith_nodes += 1
+        if self.kith_nodes > MAX_NODES:
+            raise _Reject(
+                f"front matter has more than {MAX_NODES} nodes (keys, values and list items)",
+                "move the bulk of this data into the note body or into separate notes",
+                event.start_mark.index,
+            )
+        if isinstance(event, ScalarEvent):
+            return self.compose_scalar_node(None)  # type: ignore[arg-type]
+        self.kith_depth += 1
+        if self.kith_depth > MAX_DEPTH:
+            raise _Reject(_DEPTH_MESSAGE, _DEPTH_HINT, event.start_mark.index)
+        node: Node
+        if isinstance(event, SequenceStartEvent):
+            node = self.compose_sequence_node(None)  # type: ignore[arg-type]
+        elif isinstance(event, MappingStartEvent):
+            node = self.compose_mapping_node(None)  # type: ignore[arg-type]
+        else:  # pragma: no cover - the parser only emits the events above here
+            raise _Reject("invalid YAML front matter", "", event.start_mark.index)
+        self.kith_depth -= 1
+        return node
+
+
+_DEPTH_MESSAGE = f"front matter nests deeper than {MAX_DEPTH} levels"
+_DEPTH_HINT = "flatten the properties: Obsidian properties are single values or lists"
+_LINK_SOURCE_RE = re.compile(r"\[\[[^\[\]\r\n]+\]\]\Z")
+_HASHTAG_COMMENT_RE = re.compile(
+    r"[ ]+(#[^\s#][^\s#]*(?:[ ]+#[^\s#][^\s#]*)*)[ ]*(?:\r\n|\r|\n|\Z)"
+)
+
+
+class _Walker:
+    """Turns composed nodes into Python values, checking keys on the way."""
+
+    def __init__(self, block: str, path: str, line_of: Any) -> None:
+        self.block = block
+        self.path = path
+        self.line_of = line_of
+        self.warnings: list[Problem] = []
+
+    def value(self, node: Node) -> Any:
+        if isinstance(node, ScalarNode):
+            return resolve_plain(node.value) if node.style is None else node.value
+        if isinstance(node, SequenceNode):
+            link = self._unquoted_link(node)
+            if link is not None:
+                return link
+            items = []
+            for item in node.value:
+                value = self.value(item)
+                if value is None:
+                    self._check_hashtag(item, None)
+                items.append(value)
+            return items
+        assert isinstance(node, MappingNode)
+        return self.mapping(node, None)
+
+    def mapping(self, node: MappingNode, key_lines: dict[str, int] | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise _Reject(
+                    "key is a list or mapping; property names must be plain text",
+                    "write the property name as text before the ':'",
+                    key_node.start_mark.index,
+                )
+            key = key_node.value
+            line = self.line_of(key_node.start_mark.index)
+            if key in first:
+                raise _Reject(
+                    f"duplicate key '{key}' (first on line {first[key]})",
+                    "each property may appear once: merge the values or rename one of the keys",
+                    key_node.start_mark.index,
+                )
+            first[key] = line
+            if key_lines is not None:
+                key_lines[key] = line
+            value = self.value(value_node)
+            if value is None:
+                self._check_hashtag(value_node, key)
+            out[key] = value
+        return out
+
+    def _unquoted_link(self, node: SequenceNode) -> str | None:
+        if not node.flow_style:
+            return None
+        source = self.block[node.start_mark.index : node.end_mark.index]
+        if not _LINK_SOURCE_RE.match(source):
+            return None
+        self.warnings.append(
+            Problem(
+                self.path,
+                self.line_of(node.start_mark.index),
+                f'link in a property must be quoted: "{source}"',
+                f'unquoted, YAML reads {source} as a nested list; write "{source}" with the quotes',
+                WARNING,
+            )
+        )
+        return source
+
+    def _check_hashtag(self, node: Node, key: str | None) -> None:
+        """Warn about `tags: #project`, which YAML reads as an empty value and a comment."""
+        if not isinstance(node, ScalarNode) or node.style is not None or node.value != "":
+            return
+        m = _HASHTAG_COMMENT_RE.match(self.block, node.start_mark.index)
+        if m is None:
+            return
+        tag = m.group(1)
+        where = f"'{key}' is empty" if key is not None else "list item is empty"
+        self.warnings.append(
+            Problem(
+                self.path,
+                self.line_of(node.start_mark.index),
+                f"{where} (YAML reads {tag} as a comment); did you mean '{tag}'? quote it or drop the #",
+                f'write "{tag}" in quotes, or the tag without the #',
+                WARNING,
+            )
+        )
+
+
+def _slow_parse(
+    block: str, path: str
+) -> tuple[dict[str, Any] | None, dict[str, int], list[Problem]]:
+    starts = [0] + [m.end() for m in _EOL_RE.finditer(block)]
+    if len(starts) > 1 and starts[-1] == len(block):
+        starts.pop()
+
+    def line_of(index: int | None) -> int:
+        if index is None:
+            return 2
+        return 1 + bisect_right(starts, index)
+
+    def fail(
+        message: str, hint: str, index: int | None
+    ) -> tuple[None, dict[str, int], list[Problem]]:
+        return None, {}, [Problem(path, line_of(index), message, hint)]
+
+    nul = block.find("\x00")
+    if nul >= 0:
+        return fail("front matter contains a NUL byte", "the file may be binary or damaged", nul)
+    deep = _prescan_depth(block, starts)
+    if deep is not None:
+        return fail(_DEPTH_MESSAGE, _DEPTH_HINT, deep)
+
+    try:
+        loader = _Loader(block)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+        if loader.kith_anchor is not None:
+            raise _Reject(
+                "YAML anchors (&name) and aliases (*name) are not allowed in front matter",
+                "remove the '&name'; quote the value if the '&' is part of the text",
+                loader.kith_anchor,
+            )
+        if root is None:
+            return {}, {}, []
+        if not isinstance(root, MappingNode):
+            got = "a list" if isinstance(root, SequenceNode) else "a single value"
+            raise _Reject(
+                f"front matter must be a mapping of key: value, got {got}",
+                "write one 'key: value' property per line; put a list under a key "
+                "('tags:' followed by '  - item' lines)",
+                root.start_mark.index,
+            )
+        walker = _Walker(block, path, line_of)
+        key_lines: dict[str, int] = {}
+        data = walker.mapping(root, key_lines)
+        return data, key_lines, walker.warnings
+    except _Reject as reject:
+        return fail(reject.message, reject.hint, reject.index)
+    except ReaderError as exc:
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return fail(
+            f"front matter contains the control character U+{ord(char):04X}, which YAML does not allow",
+            "delete the invisible character (or quote it as an escape in a double-quoted value)",
+            exc.position,
+        )
+    except yaml.MarkedYAMLError as exc:
+        message, hint, index = _describe_yaml_error(exc, block, line_of)
+        return fail(message, hint, index)
+    except (yaml.YAMLError, RecursionError) as exc:
+        return fail(f"invalid YAML front matter: {exc}", _GENERIC_HINT, None)
+
+
+_GENERIC_HINT = (
+    "check quotes, brackets and indentation; quote values that contain ': ', ' #' "
+    "or start with a special character such as [ { & * ! | > @ or `"
+)
+
+
+def _describe_yaml_error(
+    exc: yaml.MarkedYAMLError, block: str, line_of: Any
+) -> tuple[str, str, int | None]:
+    problem = exc.problem or "syntax error"
+    mark = exc.problem_mark or exc.context_mark
+    context_mark = exc.context_mark
+    if context_mark is not None and ("end of stream" in problem or "<stream end>" in problem):
+        mark = context_mark  # point at what was opened, not at the end of the block
+    index = mark.index if mark is not None else None
+    if "'\\t' that cannot start any token" in problem and mark is not None:
+        line_start = max(block.rfind("\n", 0, mark.index), block.rfind("\r", 0, mark.index)) + 1
+        if block[line_start : mark.index].strip(" \t") == "":
+            return (
+                "tab used for indentation in front matter",
+                "YAML indentation must use spaces; replace the tab with spaces",
+                index,
+            )
+        return (
+            "tab used for indentation in front matter (a tab outside quotes)",
+            "replace the tab with a space, or quote the value if the tab belongs to it",
+            index,
+        )
+    hint = _GENERIC_HINT
+    opened_on = f" opened on line {line_of(context_mark.index)}" if context_mark is not None else ""
+    if "quoted scalar" in (exc.context or ""):
+        hint = f"the quoted value{opened_on} is never closed; add the closing quote"
+    elif "flow sequence" in (exc.context or "") or "flow mapping" in (exc.context or ""):
+        hint = (
+            f"the '[' or '{{'{opened_on} is not closed properly; if the brackets are text, "
+            'quote the value (links must be quoted: "[[Name]]")'
+        )
+    elif "cannot start any token" in problem:
+        hint = "quote the value: a value cannot start with this character unquoted"
+    elif "mapping values are not allowed" in problem:
+        hint = "quote the value if it contains ': ', or fix the indentation of this line"
+    return f"invalid YAML front matter: {problem}", hint, index
+
+
+# --------------------------------------------------------------------------- depth pre-scan
+
+_PRESCAN_TOKEN_RE = re.compile(r"""[\[\]{}]|(?<![^\s\[{,:])["']|(?<!\S)#""")
+_COMPACT_RE = re.compile(r"(?:[-?:](?: +|\Z))*")
+_KEYISH_RE = re.compile(r"""[^\s\[{"'#][^#]*?:(?: |\Z)""")
+_PLAIN_END_RE = re.compile(r" #|:(?: |\Z)")
+_PROPERTY_RE = re.compile(r"\S*")
+_DQ_END_RE = re.compile(r'(?:[^"\\]|\\.)*"')
+_SQ_END_RE = re.compile(r"(?:[^']|'')*'")
+
+
+def _prescan_depth(block: str, starts: list[int]) -> int | None:
+    """Index in `block` where nesting first exceeds MAX_DEPTH, judged from the text alone.
+
+    Runs before any YAML parser sees the text, so a 60 KB `[[[[...` costs one
+    regex pass. Block nesting is estimated from indentation and compact `- `
+    indicators; flow brackets are counted where a node can start and inside
+    flow collections, outside quotes and comments. The composer checks the
+    exact depth again, so an estimate off by one in odd layouts is harmless.
+    """
+    bound = block.count("[") + block.count("{") + block.count("- ") + block.count("? ")
+    if bound + len(starts) <= MAX_DEPTH:
+        return None
+    stack: list[tuple[int, bool]] = []  # (indent, is_sequence) of open block collections
+    flow = 0
+    flow_base = 0
+    quote = ""
+    indent = 0
+    scalar_indent = -1  # inside a block scalar (`|`, `>`) indented deeper than this
+    for number, line in enumerate(_EOL_RE.split(block)):
+        offset = starts[number] if number < len(starts) else len(block)
+        pos = 0
+        at_node = False  # True where a node may start (after an indicator or ': ')
+        if quote:
+            end = (_DQ_END_RE if quote == '"' else _SQ_END_RE).match(line)
+            if end is None:
+                continue
+            quote = ""
+            pos = end.end()
+        elif flow == 0:
+            stripped = line.lstrip(" ")
+            if not stripped or stripped[0] == "#":
+                continue
+            indent = len(line) - len(stripped)
+            if scalar_indent >= 0:
+                if indent > scalar_indent:
+                    continue
+                scalar_indent = -1
+            compact = _COMPACT_RE.match(stripped)
+            assert compact is not None
+            is_seq = stripped[0] == "-" and compact.end() > 0
+            while stack and stack[-1][0] > indent:
+                stack.pop()
+            if stack and stack[-1][0] == indent:
+                if stack[-1][1] != is_seq:
+                    if is_seq:
+                        stack.append((indent, True))  # a list under a key at the same indent
+                    else:
+                        stack.pop()
+                        if not (stack and stack[-1][0] == indent):
+                            stack.append((indent, False))
+            else:
+                stack.append((indent, is_seq))
+            head = stripped[: compact.end()]
+            extra = head.count("-") + head.count("?") - (1 if is_seq else 0)
+            if is_seq and _KEYISH_RE.match(stripped, compact.end()):
+                extra += 1  # `- key: value` opens a mapping inside the item
+            flow_base = len(stack) + extra
+            if flow_base > MAX_DEPTH:
+                return offset + indent
+            pos = indent + compact.end()
+            at_node = True
+        length = len(line)
+        while pos < length:
+            if flow:
+                token = _PRESCAN_TOKEN_RE.search(line, pos)
+                if token is None:
+                    break
+                char = token.group()
+                pos = token.end()
+                if char in "[{":
+                    flow += 1
+                    if flow_base + flow > MAX_DEPTH:
+                        return offset + token.start()
+                elif char in "]}":
+                    flow -= 1
+                    at_node = False
+                elif char == "#":
+                    break
+                else:
+                    end = (_DQ_END_RE if char == '"' else _SQ_END_RE).match(line, pos)
+                    if end is None:
+                        quote = char
+                        break
+                    pos = end.end()
+                continue
+            # block context: only the start of a node can open a flow collection
+            while pos < length and line[pos] == " ":
+                pos += 1
+            if pos >= length or line[pos] == "#":
+                break
+            char = line[pos]
+            if not at_node:
+                if char != ":":
+                    break
+                pos += 1
+                at_node = True
+            elif char in "[{":
+                flow = 1
+                if flow_base + 1 > MAX_DEPTH:
+                    return offset + pos
+                pos += 1
+            elif char in "\"'":
+                end = (_DQ_END_RE if char == '"' else _SQ_END_RE).match(line, pos + 1)
+                if end is None:
+                    quote = char
+                    break
+                pos = end.end()
+                at_node = False
+            elif char in "&!":  # an anchor or tag; the node follows
+                pos = _PROPERTY_RE.match(line, pos).end()  # type: ignore[union-attr]
+            elif char in "|>":
+                scalar_indent = indent
+                break
+            else:
+                end_plain = _PLAIN_END_RE.search(line, pos)
+                if end_plain is None or end_plain.group() == " #":
+                    break
+                pos = end_plain.end()
+    return None

@@ -1,0 +1,162 @@
+"""The incremental index: scan, re-parse only what changed, keep the rest from the cache.
+
+This module owns deciding which notes need parsing (path + size + mtime + ctime
+against the cache, and notes whose mtime is too recent to trust), parsing them
+(on every core when there are many), and returning the vault snapshot with
+counts of added, modified and removed notes. It reads notes; its only write is
+kith's own cache through `cache`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cache import load_cache, save_cache
+from .config import Config
+from .model import WARNING, Problem
+from .parse import NoteParser, NoteRecord
+from .scan import Entry, scan_vault
+from .vault import Vault, build_vault
+
+# A note modified within this window before the cache was written may have been
+# changed again within the same timestamp tick ("racy git"): re-parse it.
+RACY_NS = 2_000_000_000
+PARALLEL_MIN = 2000
+CHUNK = 400
+
+
+@dataclass
+class IndexStats:
+    added: int = 0
+    modified: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    parsed: int = 0
+    problems: int = 0
+    errors: int = 0
+    notes: int = 0
+    contacts: int = 0
+
+
+@dataclass
+class Index:
+    """The records of every note plus the stat key they were parsed from."""
+
+    config: Config
+    records: dict[str, NoteRecord] = field(default_factory=dict)
+    keys: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    scan_problems: list[Problem] = field(default_factory=list)
+    stats: IndexStats = field(default_factory=IndexStats)
+
+    def vault(self) -> Vault:
+        v = build_vault(self.config, self.records.values(), self.scan_problems)
+        self.stats.problems = len(v.problems)
+        self.stats.errors = sum(1 for p in v.problems if p.severity == "error")
+        self.stats.contacts = len(v.contacts)
+        return v
+
+
+_worker_parser: NoteParser | None = None
+
+
+def _init_worker(config: Config) -> None:
+    global _worker_parser
+    _worker_parser = NoteParser(config)
+
+
+def read_bytes(root: str, rel: str) -> bytes | OSError:
+    try:
+        fd = os.open(os.path.join(root, rel), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as e:
+        return e
+    try:
+        with os.fdopen(fd, "rb") as f:
+            return f.read()
+    except OSError as e:
+        return e
+
+
+def parse_paths(parser: NoteParser, root: str, paths: Iterable[str]) -> list[NoteRecord]:
+    out = []
+    for rel in paths:
+        data = read_bytes(root, rel)
+        if isinstance(data, OSError):
+            rec = NoteRecord(rel)
+            rec.problems.append(Problem(rel, None, f"cannot be read ({data.strerror}); skipped",
+                                        "check the file's permissions", WARNING))  # fmt: skip
+            out.append(rec)
+        else:
+            out.append(parser.parse(rel, data))
+    return out
+
+
+def _parse_chunk(root: str, paths: list[str]) -> list[tuple[Any, ...]]:
+    assert _worker_parser is not None
+    return [r.to_tuple() for r in parse_paths(_worker_parser, root, paths)]
+
+
+def parse_many(config: Config, paths: list[str], jobs: int | None = None) -> list[NoteRecord]:
+    root = str(config.root)
+    cpus = jobs or os.cpu_count() or 1
+    if len(paths) < PARALLEL_MIN or cpus < 2:
+        return parse_paths(NoteParser(config), root, paths)
+    chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    out: list[NoteRecord] = []
+    with ProcessPoolExecutor(max_workers=cpus, initializer=_init_worker, initargs=(config,)) as pool:
+        for result in pool.map(_parse_chunk, [root] * len(chunks), chunks):
+            out.extend(NoteRecord.from_tuple(t) for t in result)
+    return out
+
+
+def build_index(config: Config, *, rebuild: bool = False, save: bool = True, jobs: int | None = None) -> Index:
+    """Scan the vault and bring the index up to date, using and refreshing the cache."""
+    fp = config.fingerprint()
+    written_ns, cached = (0, {}) if rebuild else load_cache(config.state_dir, fp)
+    entries, scan_problems = scan_vault(config)
+    idx = Index(config, scan_problems=scan_problems)
+    stats = idx.stats
+    racy_after = written_ns - RACY_NS
+    to_parse: list[Entry] = []
+    for e in entries:
+        c = cached.get(e.path)
+        if c is not None and (c[0], c[1], c[2]) == e.key and e.mtime_ns < racy_after:
+            idx.records[e.path] = NoteRecord.from_tuple(c[3])
+            idx.keys[e.path] = e.key
+            stats.unchanged += 1
+        else:
+            to_parse.append(e)
+    now_ns = time.time_ns()
+    parsed = parse_many(config, [e.path for e in to_parse], jobs)
+    for e, rec in zip(to_parse, parsed):
+        c = cached.get(e.path)
+        if c is None:
+            stats.added += 1
+        elif (c[0], c[1], c[2]) != e.key and tuple(c[3]) != rec.to_tuple():
+            stats.modified += 1
+        elif tuple(c[3]) != rec.to_tuple():
+            stats.modified += 1
+        else:
+            stats.unchanged += 1
+        idx.records[e.path] = rec
+        idx.keys[e.path] = e.key
+    stats.parsed = len(to_parse)
+    present = {e.path for e in entries}
+    stats.removed = sum(1 for p in cached if p not in present)
+    stats.notes = len(entries)
+    if save and (to_parse or stats.removed or not cached):
+        try:
+            save_index(idx, now_ns)
+        except OSError as e:
+            idx.scan_problems.append(Problem(".kith/cache", None, f"could not save the index cache ({e})",
+                                             "kith works without it, only slower; check the vault is writable", WARNING))  # fmt: skip
+    return idx
+
+
+def save_index(idx: Index, written_ns: int | None = None) -> None:
+    entries = {p: (*idx.keys[p], rec.to_tuple()) for p, rec in idx.records.items()}
+    save_cache(idx.config.state_dir, idx.config.fingerprint(), written_ns or time.time_ns(), entries)

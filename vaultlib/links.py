@@ -1,0 +1,58 @@
+"""Link resolution as Obsidian does it.
+
+This module owns turning a link target written in a note (`[[Ada Lovelace]]`,
+`[[People/Ada Lovelace]]`, `[[Ada Lovelace.md]]`, `[x](../People/Ada%20Lovelace.md)`)
+into a vault path: exact vault path first, then a unique path suffix or basename,
+case-insensitively. Aliases are never link targets (a bare `[[Alias]]` does not
+resolve in Obsidian either). An ambiguous name resolves to nothing and reports
+its candidates. It never reads files; it works from the list of note paths.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterable
+
+
+class Resolver:
+    def __init__(self, paths: Iterable[str]):
+        self.exact: dict[str, str] = {}
+        self.folded: dict[str, list[str]] = defaultdict(list)
+        self.by_name: dict[str, list[str]] = defaultdict(list)
+        for p in paths:
+            stem = p[:-3] if p.endswith(".md") else p
+            self.exact[stem] = p
+            self.folded[stem.casefold()].append(p)
+            self.by_name[stem.rsplit("/", 1)[-1].casefold()].append(p)
+        for lst in self.by_name.values():
+            lst.sort()
+
+    def resolve(self, target: str, source: str = "") -> tuple[str | None, tuple[str, ...]]:
+        """(path, ()) when resolved, (None, candidates) when ambiguous, (None, ()) when missing."""
+        t = target.strip().replace("\\", "/")
+        if not t:
+            return None, ()
+        if t.startswith(("./", "../")):  # relative Markdown link
+            base = posixpath.dirname(source)
+            t = posixpath.normpath(posixpath.join(base, t))
+            if t.startswith("../"):
+                return None, ()
+        t = t.lstrip("/")
+        if t.casefold().endswith(".md"):
+            t = t[:-3]
+        if t in self.exact:
+            return self.exact[t], ()
+        folded = self.folded.get(t.casefold())
+        if folded and len(folded) == 1:
+            return folded[0], ()
+        name = t.rsplit("/", 1)[-1].casefold()
+        candidates = self.by_name.get(name, [])
+        if "/" in t:
+            suffix = "/" + t.casefold()
+            candidates = [c for c in candidates if (c[:-3]).casefold().endswith(suffix)]
+        if len(candidates) == 1:
+            return candidates[0], ()
+        if len(candidates) > 1:
+            return None, tuple(candidates)
+        return None, ()
