@@ -111,8 +111,18 @@ def parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--vault", metavar="PATH", envvar="KITH_VAULT", help="The vault folder (default: $KITH_VAULT, else the nearest folder upward with kith.toml or .obsidian/).")
-@click.option("--today", metavar="YYYY-MM-DD", callback=parse_today, help="Pretend today is this date (default: the local date).")
+@click.option(
+    "--vault",
+    metavar="PATH",
+    envvar="KITH_VAULT",
+    help="The vault folder (default: $KITH_VAULT, else the nearest folder upward with kith.toml or .obsidian/).",
+)
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    callback=parse_today,
+    help="Pretend today is this date (default: the local date).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
 @click.version_option(__version__, prog_name="kith")
 @click.pass_context
@@ -172,7 +182,12 @@ def index(app: App, rebuild: bool) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print an array of {path, line, severity, message, hint}.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print an array of {path, line, severity, message, hint}.",
+)
 @pass_app
 @handle_errors
 def check(app: App, as_json: bool) -> None:
@@ -192,7 +207,9 @@ def check(app: App, as_json: bool) -> None:
             if p.hint:
                 click.echo(f"    hint: {p.hint}")
         errors = sum(1 for p in v.problems if p.severity == ERROR)
-        err(f"kith: {errors} error(s), {len(v.problems) - errors} warning(s) in {len(v.contacts)} contacts")
+        err(
+            f"kith: {errors} error(s), {len(v.problems) - errors} warning(s) in {len(v.contacts)} contacts"
+        )
     if v.has_errors:
         sys.exit(1)
 
@@ -220,16 +237,30 @@ def list_(app: App, ring: str | None, tag: str | None, overdue: bool, as_json: b
         kith list --ring buddy --overdue
     """
     if ring is not None and ring.casefold() not in app.config.rings:
-        raise click.BadParameter(f"'{ring}' is not a ring; use one of: {', '.join(app.config.rings)}", param_hint="--ring")
+        raise click.BadParameter(
+            f"'{ring}' is not a ring; use one of: {', '.join(app.config.rings)}",
+            param_hint="--ring",
+        )
     v = app.vault()
-    rows = filter_contacts(v, app.today, ring=ring.casefold() if ring else None, tag=tag, overdue=overdue)
+    rows = filter_contacts(
+        v, app.today, ring=ring.casefold() if ring else None, tag=tag, overdue=overdue
+    )
     if as_json:
         echo_json([status_json(s) for s in rows])
     else:
         print_table(
             ["Name", "Ring", "Last contact", "Next due", "Status", "Company"],
-            [[s.contact.name, s.contact.display_ring(), str(s.last_contact or "—"), str(s.next_due or "—"),
-              _status_cell(s), s.contact.company or ""] for s in rows],  # fmt: skip
+            [
+                [
+                    s.contact.name,
+                    s.contact.display_ring(),
+                    str(s.last_contact or "—"),
+                    str(s.next_due or "—"),
+                    _status_cell(s),
+                    s.contact.company or "",
+                ]
+                for s in rows
+            ],  # fmt: skip
         )
     problem_summary(v.problems)
 
@@ -278,7 +309,10 @@ def show(app: App, name: tuple[str, ...], as_json: bool) -> None:
         if value:
             lines.append(f"  {label}: {value}")
     print_lines(lines)
-    rows = [[i["date"], i["kind"], i["direction"] or "", i["summary"], f"{i['source']}:{i['line']}"] for i in data["interactions"]]
+    rows = [
+        [i["date"], i["kind"], i["direction"] or "", i["summary"], f"{i['source']}:{i['line']}"]
+        for i in data["interactions"]
+    ]
     if rows:
         print_table(["Date", "Kind", "Give/ask", "Summary", "Source"], rows, title="Interactions")
     for p in data["planned"]:

@@ -117,7 +117,9 @@ def find_vault(explicit: str | os.PathLike[str] | None, cwd: Path | None = None)
         if (d / CONFIG_NAME).is_file() or (d / ".obsidian").is_dir():
             return d
     err = VaultNotFound("no vault found here or in any parent folder")
-    err.hint = "run inside a vault, pass --vault PATH, set KITH_VAULT, or create one with `kith init`"
+    err.hint = (
+        "run inside a vault, pass --vault PATH, set KITH_VAULT, or create one with `kith init`"
+    )
     raise err
 
 
@@ -130,7 +132,9 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _expect(section: dict[str, Any], key: str, kind: type | tuple[type, ...], label: str, allowed: str) -> Any:
+def _expect(
+    section: dict[str, Any], key: str, kind: type | tuple[type, ...], label: str, allowed: str
+) -> Any:
     value = section[key]
     if isinstance(value, bool) and kind is int:
         raise ConfigError(f"{CONFIG_NAME}: {label} must be {allowed}, got {value!r}")
@@ -173,20 +177,38 @@ def config_from_dict(root: Path, raw: dict[str, Any]) -> Config:
     kw: dict[str, Any] = {}
     for key in sorted(raw):
         if key not in _TOP_KEYS:
-            problems.append(Problem(CONFIG_NAME, None, f"unknown key '{key}' (ignored)",
-                                    f"known keys: {', '.join(sorted(_TOP_KEYS))}", WARNING))
+            problems.append(
+                Problem(
+                    CONFIG_NAME,
+                    None,
+                    f"unknown key '{key}' (ignored)",
+                    f"known keys: {', '.join(sorted(_TOP_KEYS))}",
+                    WARNING,
+                )
+            )
     if "rings" in raw:
         rings = _str_list(raw, "rings", "rings")
         if len(rings) < 2 or len({r.casefold() for r in rings}) != len(rings):
-            raise ConfigError(f"{CONFIG_NAME}: rings must list at least two distinct names, outer to inner")
+            raise ConfigError(
+                f"{CONFIG_NAME}: rings must list at least two distinct names, outer to inner"
+            )
         kw["rings"] = tuple(r.casefold() for r in rings)
     rings_ = kw.get("rings", DEFAULT_RINGS)
     if "log_headings" in raw:
         kw["log_headings"] = _str_list(raw, "log_headings", "log_headings")
     if "reports_folder" in raw:
-        folder = _expect(raw, "reports_folder", str, "reports_folder", "a vault-relative folder name").strip("/")
-        if not folder or folder.startswith(".") or ".." in folder.split("/") or os.path.isabs(folder):
-            raise ConfigError(f"{CONFIG_NAME}: reports_folder must be a folder inside the vault, got {folder!r}")
+        folder = _expect(
+            raw, "reports_folder", str, "reports_folder", "a vault-relative folder name"
+        ).strip("/")
+        if (
+            not folder
+            or folder.startswith(".")
+            or ".." in folder.split("/")
+            or os.path.isabs(folder)
+        ):
+            raise ConfigError(
+                f"{CONFIG_NAME}: reports_folder must be a folder inside the vault, got {folder!r}"
+            )
         kw["reports_folder"] = folder
     if "ignore" in raw:
         kw["ignore"] = _str_list(raw, "ignore", "ignore")
@@ -197,7 +219,9 @@ def config_from_dict(root: Path, raw: dict[str, Any]) -> Config:
     if "link_style" in raw:
         style = _expect(raw, "link_style", str, "link_style", "one of auto, wikilink, markdown")
         if style not in ("auto", "wikilink", "markdown"):
-            raise ConfigError(f"{CONFIG_NAME}: link_style must be one of auto, wikilink, markdown, got {style!r}")
+            raise ConfigError(
+                f"{CONFIG_NAME}: link_style must be one of auto, wikilink, markdown, got {style!r}"
+            )
     if style == "auto":
         style = "markdown" if obsidian_app.get("useMarkdownLinks") is True else "wikilink"
     kw["link_style"] = style
@@ -210,25 +234,33 @@ def config_from_dict(root: Path, raw: dict[str, Any]) -> Config:
             kw[attr] = _str_list(people, key, f"people.{key}")
     for key in people:
         if key not in ("folders", "types", "tags", "categories"):
-            raise ConfigError(f"{CONFIG_NAME}: unknown key people.{key}; allowed: folders, types, tags, categories")
+            raise ConfigError(
+                f"{CONFIG_NAME}: unknown key people.{key}; allowed: folders, types, tags, categories"
+            )
     cadence: dict[str, int | None] = {r: DEFAULT_CADENCE.get(r) for r in rings_}
     cad_raw = raw.get("cadence", {})
     if not isinstance(cad_raw, dict):
         raise ConfigError(f"{CONFIG_NAME}: [cadence] must be a table of ring = days")
     for ring, days in cad_raw.items():
         if ring.casefold() not in rings_:
-            raise ConfigError(f"{CONFIG_NAME}: cadence.{ring}: unknown ring; allowed: {', '.join(rings_)}")
+            raise ConfigError(
+                f"{CONFIG_NAME}: cadence.{ring}: unknown ring; allowed: {', '.join(rings_)}"
+            )
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            raise ConfigError(f"{CONFIG_NAME}: cadence.{ring} must be a whole number of days (0 = none), got {days!r}")
+            raise ConfigError(
+                f"{CONFIG_NAME}: cadence.{ring} must be a whole number of days (0 = none), got {days!r}"
+            )
         cadence[ring.casefold()] = days or None
     kw["cadence"] = cadence
     fields_raw = raw.get("fields", {})
     if not isinstance(fields_raw, dict):
-        raise ConfigError(f"{CONFIG_NAME}: [fields] must be a table of \"Your Key\" = \"kith_field\"")
+        raise ConfigError(f'{CONFIG_NAME}: [fields] must be a table of "Your Key" = "kith_field"')
     aliases: dict[str, str] = {}
     for user_key, target in fields_raw.items():
         if not isinstance(target, str) or target not in KNOWN_FIELDS:
-            raise ConfigError(f"{CONFIG_NAME}: fields.{user_key} must name a kith field; allowed: {', '.join(KNOWN_FIELDS)}")
+            raise ConfigError(
+                f"{CONFIG_NAME}: fields.{user_key} must name a kith field; allowed: {', '.join(KNOWN_FIELDS)}"
+            )
         aliases[user_key.casefold()] = target
     kw["field_aliases"] = aliases
     rep = raw.get("reports", {})
@@ -236,15 +268,23 @@ def config_from_dict(root: Path, raw: dict[str, Any]) -> Config:
         raise ConfigError(f"{CONFIG_NAME}: [reports] must be a table")
     for key in rep:
         if key not in _REPORT_KEYS:
-            raise ConfigError(f"{CONFIG_NAME}: unknown key reports.{key}; allowed: {', '.join(sorted(_REPORT_KEYS))}")
+            raise ConfigError(
+                f"{CONFIG_NAME}: unknown key reports.{key}; allowed: {', '.join(sorted(_REPORT_KEYS))}"
+            )
     for key in ("upcoming_days", "dormant_days", "stalled_days"):
         if key in rep:
             v = _expect(rep, key, int, f"reports.{key}", "a positive whole number of days")
             if v <= 0:
-                raise ConfigError(f"{CONFIG_NAME}: reports.{key} must be a positive whole number of days, got {v}")
+                raise ConfigError(
+                    f"{CONFIG_NAME}: reports.{key} must be a positive whole number of days, got {v}"
+                )
             kw[key] = v
     if "exposure_tag" in rep:
-        kw["exposure_tag"] = _expect(rep, "exposure_tag", str, "reports.exposure_tag", "a tag name").lstrip("#").casefold()
+        kw["exposure_tag"] = (
+            _expect(rep, "exposure_tag", str, "reports.exposure_tag", "a tag name")
+            .lstrip("#")
+            .casefold()
+        )
     daily = _read_json(root / ".obsidian" / "daily-notes.json")
     if isinstance(daily.get("folder"), str):
         kw["daily_folder"] = daily["folder"].strip().strip("/")

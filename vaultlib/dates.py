@@ -12,7 +12,9 @@ from datetime import date
 
 from .model import Birthday
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:$|[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$)")
+_ISO_DATE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:$|[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$)"
+)
 
 
 def parse_date(value: object) -> date | None:

@@ -88,6 +88,8 @@ _OTHER_NUMBERS = re.compile(
     r"|[-+]?\.(?:inf|nan)",
     re.IGNORECASE,
 )
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
 _TIMESTAMP = re.compile(
     r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}"
     r"(?::[0-9]{2}(?:\.[0-9]*)?)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?"
@@ -104,9 +106,9 @@ def _plain_is_safe(s: str) -> bool:
         return False
     if s.lower() in _SPECIAL_WORDS or s in ("=", "<<"):
         return False
-    return not (
-        _NUMBERISH.fullmatch(s) or _OTHER_NUMBERS.fullmatch(s) or _TIMESTAMP.fullmatch(s)
-    )
+    if _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) != _STR_TAG:
+        return False  # whatever else PyYAML (YAML 1.1) would not read as a string
+    return not (_NUMBERISH.fullmatch(s) or _OTHER_NUMBERS.fullmatch(s) or _TIMESTAMP.fullmatch(s))
 
 
 def _double_quote(s: str) -> str:
@@ -571,9 +573,7 @@ def _item_date(content: str) -> date | None:
         return None
 
 
-def _section_items(
-    lines: list[str], start: int, end: int, owner: list[int | None]
-) -> list[_Item]:
+def _section_items(lines: list[str], start: int, end: int, owner: list[int | None]) -> list[_Item]:
     items: list[_Item] = []
     cur: _Item | None = None
     for k in range(start, end):
@@ -585,7 +585,8 @@ def _section_items(
         elif fence is None and _heading(c) is not None:
             cur = None
         elif cur is not None and (
-            (c[:1] in (" ", "\t") and not _is_blank(c)) or (fence is not None and fence > cur.start)
+            (c[:1] in (" ", "\t") and not _is_blank(c))
+            or (fence is not None and cur.start < fence < cur.end)  # code opened inside the item
         ):
             cur.end = k + 1
         elif cur is not None and _is_blank(c):
@@ -667,7 +668,7 @@ def add_log_line(text: str, headings: Sequence[str], entry: str, entry_date: dat
 
     heading_at = found[0]
     items = _section_items(lines, heading_at + 1, section_end, owner)
-    dated = [it for it in items if it.day is not None]
+    dated = [(it, it.day) for it in items if it.day is not None]
     if not items:
         index = heading_at + 1
         if (
@@ -679,12 +680,11 @@ def add_log_line(text: str, headings: Sequence[str], entry: str, entry_date: dat
     elif not dated:
         index = items[-1].end
     else:
-        days = [it.day for it in dated]
-        pairs = list(zip(days, days[1:]))
-        descending = sum(b < a for a, b in pairs) > sum(b > a for a, b in pairs)  # type: ignore[operator]
-        on_or_before = [it for it in dated if it.day <= entry_date]  # type: ignore[operator]
+        pairs = list(zip(dated, dated[1:]))
+        descending = sum(b[1] < a[1] for a, b in pairs) > sum(b[1] > a[1] for a, b in pairs)
+        on_or_before = [it for it, day in dated if day <= entry_date]
         if descending:
-            index = on_or_before[0].start if on_or_before else dated[-1].end
+            index = on_or_before[0].start if on_or_before else dated[-1][0].end
         else:
-            index = on_or_before[-1].end if on_or_before else dated[0].start
+            index = on_or_before[-1].end if on_or_before else dated[0][0].start
     return _insert_line(lines, index, entry, eol)

@@ -175,54 +175,60 @@ def _unclosed(path: str) -> FrontMatter:
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUES = frozenset({"true", "True", "TRUE"})
 _FALSES = frozenset({"false", "False", "FALSE"})
-_INFS = {
-    s + v: (-math.inf if s == "-" else math.inf)
-    for s in ("", "+", "-")
-    for v in (".inf", ".Inf", ".INF")
-}
-_NANS = frozenset({".nan", ".NaN", ".NAN"})
-_INT_RE = re.compile(r"[-+]?([0-9]+)\Z")
-_HEX_RE = re.compile(r"0x[0-9a-fA-F]+\Z")
-_OCT_RE = re.compile(r"0o[0-7]+\Z")
-_FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|([0-9]+)(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_NUMBER_RE = re.compile(
+    r"""(?:
+      (?P<int>[-+]?(?P<digits>[0-9]+))
+    | (?P<hex>0x[0-9a-fA-F]+)
+    | (?P<oct>0o[0-7]+)
+    | (?P<float>[-+]?(?:\.[0-9]+|(?P<whole>[0-9]+)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)
+    | (?P<inf>(?P<sign>[-+]?)\.(?:inf|Inf|INF))
+    | (?P<nan>\.(?:nan|NaN|NAN))
+    )\Z""",
+    re.VERBOSE,
+)
 
 
 def resolve_plain(value: str) -> Any:
     """The value of an unquoted scalar under YAML 1.2 core-schema-like rules.
 
-    Differences from the core schema, on purpose: a number written with a
-    leading zero (`0123`, `01.5`) stays the string as written (phone numbers,
-    postcodes), and so does a float that would overflow (`1e1000`).
+    Null (`~`, `null`, empty), `true`/`false` in three spellings, decimal,
+    `0x` and `0o` integers, floats and `.inf`/`.nan`; everything else is the
+    string as written (`no`, `yes`, `7:30`, `2024-01-05`). Two departures
+    from the core schema, on purpose: a number written with a leading zero
+    (`0123`, `01.5`) stays the string as written (phone numbers, postcodes),
+    and so does a float too large for a float (`1e1000`).
     """
-    if value in _NULLS:
+    if not value:
         return None
-    if value in _TRUES:
-        return True
-    if value in _FALSES:
-        return False
-    if not value or value[0] not in "0123456789+-.":
-        return value
-    m = _INT_RE.match(value)
-    if m:
-        digits = m.group(1)
-        if (len(digits) > 1 and digits[0] == "0") or len(digits) > _MAX_INT_DIGITS:
+    first = value[0]
+    if first in "0123456789+-.":
+        m = _NUMBER_RE.match(value)
+        if m is None:
             return value
-        return int(value)
-    if _HEX_RE.match(value):
-        return int(value[2:], 16)
-    if _OCT_RE.match(value):
-        return int(value[2:], 8)
-    m = _FLOAT_RE.match(value)
-    if m:
-        whole = m.group(2)
-        if whole is not None and len(whole) > 1 and whole[0] == "0":
-            return value
-        number = float(value)
-        return value if math.isinf(number) else number
-    if value in _INFS:
-        return _INFS[value]
-    if value in _NANS:
+        digits = m.group("digits")
+        if digits is not None:
+            if (len(digits) > 1 and digits[0] == "0") or len(digits) > _MAX_INT_DIGITS:
+                return value
+            return int(value)
+        if m.group("hex") is not None:
+            return int(value[2:], 16)
+        if m.group("oct") is not None:
+            return int(value[2:], 8)
+        if m.group("float") is not None:
+            whole = m.group("whole")
+            if whole is not None and len(whole) > 1 and whole[0] == "0":
+                return value
+            number = float(value)
+            return value if math.isinf(number) else number
+        if m.group("inf") is not None:
+            return -math.inf if m.group("sign") == "-" else math.inf
         return math.nan
+    if first in "~nN":
+        return None if value in _NULLS else value
+    if first in "tT":
+        return True if value in _TRUES else value
+    if first in "fF":
+        return False if value in _FALSES else value
     return value
 
 
@@ -238,18 +244,22 @@ def resolve_plain(value: str) -> Any:
 _FAST_BAD_CHARS = re.compile(
     "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-_FAST_KEY_RE = re.compile(r"(\w(?:[\w .\-]*[\w.\-])?):(?: +(.*))?\Z")
-_FAST_ITEM_RE = re.compile(r"( *)-(?: +(.*))?\Z")
-# Characters that may not start a plain scalar we accept (YAML indicators and
-# space); '-' is allowed only before a digit or '.', handled separately.
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
-_DQ_RE = re.compile(r'"([^"\\]*)"( *)(#?)')
-_SQ_RE = re.compile(r"'([^']*)'( *)(#?)")
-_FLOW_ITEM_RE = re.compile(
-    r""" *(?:"(?P<dq>[^"\\]*)"|'(?P<sq>[^']*)'|(?P<pl>[^\s,\[\]{}#:?"'&*!|>%@`-][^,\[\]{}#:?]*?"""
-    r"""|-[0-9.][^,\[\]{}#:?]*?)) *(?P<sep>[,\]])"""
+# A value on one line: double-quoted without escapes, single-quoted without
+# '', or plain. A plain value may not start with an indicator ('-' only
+# before a digit or '.'); it runs to the first '#', which must follow a space
+# (checked in code, as are ': ' and a trailing ':').
+_VALUE = r"""(?:"([^"\\]*)"(?:[ ]+\#.*|[ ]*)|'([^']*)'(?:[ ]+\#.*|[ ]*)|([^\s\-?:,\[\]{}\#&*!|>'"%@`][^\#]*|-[0-9.][^\#]*)(\#.*)?)"""
+_FAST_LINE_RE = re.compile(
+    r"(\w(?:[\w .\-]*[\w.\-])?):(?:[ ]+(?:" + _VALUE + r"|(\[.*)))?([ ]*\#.*|[ ]*)\Z", re.VERBOSE
 )
-_FLOW_TAIL_RE = re.compile(r"(?: +(?:#.*)?)?\Z")
+_FAST_ITEM_RE = re.compile(r"([ ]*)-[ ]+" + _VALUE + r"\Z", re.VERBOSE)
+_FAST_ITEM_START_RE = re.compile(r"[ ]*-(?:[ ]|\Z)")
+_FLOW_ITEM_RE = re.compile(
+    r"""[ ]*(?:"([^"\\]*)"|'([^']*)'|([^\s,\[\]{}\#:?"'&*!|>%@`\-][^,\[\]{}\#:?]*?|-[0-9.][^,\[\]{}\#:?]*?))[ ]*([,\]])""",
+    re.VERBOSE,
+)
+_FLOW_TAIL_RE = re.compile(r"(?:[ ]+(?:\#.*)?)?\Z")
+_MAX_FAST_KEY = 1000  # PyYAML refuses implicit keys longer than 1024 characters
 
 
 def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
@@ -264,48 +274,63 @@ def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     nodes = 1
     i = 0
     n = len(lines)
+    match_line = _FAST_LINE_RE.match
     while i < n:
         line = lines[i]
-        if not line or line[0] == "#":
-            i += 1
-            continue
-        if line[0] == " ":
+        m = match_line(line)
+        if m is None:
             stripped = line.lstrip(" ")
             if not stripped or stripped[0] == "#":
                 i += 1
                 continue
-            return None  # indented content: a nested map or a continuation line
-        m = _FAST_KEY_RE.match(line)
-        if m is None:
-            return None
-        key, rest = m.group(1), m.group(2)
-        if key in data or len(key) > 1000:  # PyYAML limits implicit keys to 1024 characters
+            return None  # indented content (nested map, continuation line) or not a key
+        key, dq, sq, plain, comment, flow, tail = m.groups()
+        if key in data or len(key) > _MAX_FAST_KEY:
             return None
         key_lines[key] = i + 2
         i += 1
-        if rest is None or rest == "":
-            # `key:` alone: null, or a block list on the following lines.
+        if dq is not None:
+            data[key] = dq
+            nodes += 2
+        elif sq is not None:
+            data[key] = sq
+            nodes += 2
+        elif plain is not None:
+            value = _fast_plain(plain, comment)
+            if value is _BAIL:
+                return None
+            data[key] = value
+            nodes += 2
+        elif flow is not None:
+            items = _fast_flow_list(flow)
+            if items is None:
+                return None
+            data[key] = items
+            nodes += 2 + len(items)
+        else:
+            if "#" in tail:
+                return None  # `key: #tag` reads as a comment; the slow path warns
             items, i = _fast_block_list(lines, i)
             if items is None:
                 return None
-            if items is _NO_LIST:
-                data[key] = None
-                nodes += 2
-            else:
-                data[key] = items
-                nodes += 2 + len(items)
-        else:
-            value, count = _fast_value(rest, allow_flow=True)
-            if count == 0:
-                return None
-            data[key] = value
-            nodes += 1 + count
+            data[key] = items if items is not _NO_LIST else None
+            nodes += 2 + (len(items) if items is not _NO_LIST else 0)
         if nodes > MAX_NODES:
             return None
     return data, key_lines
 
 
+_BAIL: Any = object()
 _NO_LIST: list[Any] = []  # sentinel: `key:` is followed by no block list
+
+
+def _fast_plain(plain: str, comment: str | None) -> Any:
+    if comment is not None and not plain.endswith(" "):
+        return _BAIL  # '#' inside a value
+    plain = plain.rstrip(" ")
+    if ": " in plain or plain.endswith(":"):
+        return _BAIL
+    return resolve_plain(plain)
 
 
 def _fast_block_list(lines: list[str], i: int) -> tuple[list[Any] | None, int]:
@@ -316,61 +341,36 @@ def _fast_block_list(lines: list[str], i: int) -> tuple[list[Any] | None, int]:
     items: list[Any] = []
     while j < n:
         line = lines[j]
-        stripped = line.lstrip(" ")
-        if not stripped or stripped[0] == "#":
-            j += 1
-            continue
         m = _FAST_ITEM_RE.match(line)
         if m is None:
-            if line[0] != " ":
-                break  # the next top-level key (or something the main loop rejects)
+            stripped = line.lstrip(" ")
+            if not stripped or stripped[0] == "#":
+                j += 1
+                continue
+            if line[0] != " " and not _FAST_ITEM_START_RE.match(line):
+                break  # the next top-level key (or something the main loop refuses)
             return None, j
-        width = len(m.group(1))
+        width, dq, sq, plain, comment = m.groups()
         if indent < 0:
-            indent = width
-        elif width != indent:
+            indent = len(width)
+        elif len(width) != indent:
             return None, j
-        text = m.group(2)
-        if not text:
-            return None, j  # empty item
-        value, count = _fast_value(text, allow_flow=False)
-        if count != 1:
-            return None, j
-        items.append(value)
+        if dq is not None:
+            items.append(dq)
+        elif sq is not None:
+            items.append(sq)
+        else:
+            value = _fast_plain(plain, comment)
+            if value is _BAIL:
+                return None, j
+            items.append(value)
         j += 1
     if indent < 0:
         return _NO_LIST, i
     return items, j
 
 
-def _fast_value(text: str, *, allow_flow: bool) -> tuple[Any, int]:
-    """(value, node count) of a value written on one line; count 0 = not handled."""
-    first = text[0]
-    if first == '"' or first == "'":
-        m = (_DQ_RE if first == '"' else _SQ_RE).match(text)
-        if m is None:
-            return None, 0
-        if m.group(3):  # a comment follows, which needs a space before its '#'
-            return (m.group(1), 1) if m.group(2) else (None, 0)
-        return (m.group(1), 1) if m.end() == len(text) else (None, 0)
-    if first == "[":
-        if not allow_flow:
-            return None, 0
-        return _fast_flow_list(text)
-    if first in _INDICATORS and not (first == "-" and len(text) > 1 and text[1] in "0123456789."):
-        return None, 0
-    cut = text.find(" #")
-    if cut >= 0:
-        text = text[:cut]
-    if "#" in text or ": " in text:
-        return None, 0
-    text = text.rstrip(" ")
-    if text.endswith(":"):
-        return None, 0
-    return resolve_plain(text), 1
-
-
-def _fast_flow_list(text: str) -> tuple[Any, int]:
+def _fast_flow_list(text: str) -> list[Any] | None:
     pos = 1
     items: list[Any] = []
     length = len(text)
@@ -382,19 +382,20 @@ def _fast_flow_list(text: str) -> tuple[Any, int]:
         while True:
             m = _FLOW_ITEM_RE.match(text, pos)
             if m is None:
-                return None, 0
-            if m.group("dq") is not None:
-                items.append(m.group("dq"))
-            elif m.group("sq") is not None:
-                items.append(m.group("sq"))
+                return None
+            dq, sq, plain, sep = m.groups()
+            if dq is not None:
+                items.append(dq)
+            elif sq is not None:
+                items.append(sq)
             else:
-                items.append(resolve_plain(m.group("pl")))
+                items.append(resolve_plain(plain))
             pos = m.end()
-            if m.group("sep") == "]":
+            if sep == "]":
                 break
     if not _FLOW_TAIL_RE.match(text, pos):
-        return None, 0
-    return items, 1 + len(items)
+        return None
+    return items
 
 
 # --------------------------------------------------------------------------- slow path

@@ -20,7 +20,7 @@ from .cache import load_cache, save_cache
 from .config import Config
 from .model import WARNING, Problem
 from .parse import NoteParser, NoteRecord
-from .scan import Entry, scan_vault
+from .scan import Entry, scan_vault, stat_note
 from .vault import Vault, build_vault
 
 # A note modified within this window before the cache was written may have been
@@ -53,6 +53,47 @@ class Index:
     scan_problems: list[Problem] = field(default_factory=list)
     stats: IndexStats = field(default_factory=IndexStats)
 
+    def refresh(self, paths: Iterable[str] | None = None) -> set[str]:
+        """Bring the index up to date for these vault-relative paths (None: rescan everything,
+        stat only). Returns the paths whose parsed record changed, appeared or disappeared;
+        a touch or a save with identical content changes nothing."""
+        changed: set[str] = set()
+        if paths is None:
+            entries, scan_problems = scan_vault(self.config)
+            self.scan_problems = scan_problems
+            present = {e.path: e for e in entries}
+            gone = [p for p in self.records if p not in present]
+            stale = [e for e in entries if self.keys.get(e.path) != e.key]
+        else:
+            present = {}
+            gone = []
+            stale = []
+            problems = {p.path: p for p in self.scan_problems}
+            for rel in sorted(set(paths)):
+                found = stat_note(self.config, rel)
+                problems.pop(rel, None)
+                if isinstance(found, Entry):
+                    present[rel] = found
+                    if self.keys.get(rel) != found.key:
+                        stale.append(found)
+                else:
+                    if found is not None:
+                        problems[rel] = found
+                    if rel in self.records:
+                        gone.append(rel)
+            self.scan_problems = sorted(problems.values(), key=Problem.sort_key)
+        for rel in gone:
+            del self.records[rel]
+            self.keys.pop(rel, None)
+            changed.add(rel)
+        for e, rec in zip(stale, parse_many(self.config, [e.path for e in stale])):
+            old = self.records.get(e.path)
+            self.keys[e.path] = e.key
+            if old is None or old.to_tuple() != rec.to_tuple():
+                self.records[e.path] = rec
+                changed.add(e.path)
+        return changed
+
     def vault(self) -> Vault:
         v = build_vault(self.config, self.records.values(), self.scan_problems)
         self.stats.problems = len(v.problems)
@@ -70,15 +111,23 @@ def _init_worker(config: Config) -> None:
 
 
 def read_bytes(root: str, rel: str) -> bytes | OSError:
+    """A note's bytes, never through a symlink."""
     try:
         fd = os.open(os.path.join(root, rel), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as e:
         return e
     try:
-        with os.fdopen(fd, "rb") as f:
-            return f.read()
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
     except OSError as e:
         return e
+    finally:
+        os.close(fd)
 
 
 def parse_paths(parser: NoteParser, root: str, paths: Iterable[str]) -> list[NoteRecord]:
@@ -107,13 +156,17 @@ def parse_many(config: Config, paths: list[str], jobs: int | None = None) -> lis
         return parse_paths(NoteParser(config), root, paths)
     chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
     out: list[NoteRecord] = []
-    with ProcessPoolExecutor(max_workers=cpus, initializer=_init_worker, initargs=(config,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=cpus, initializer=_init_worker, initargs=(config,)
+    ) as pool:
         for result in pool.map(_parse_chunk, [root] * len(chunks), chunks):
             out.extend(NoteRecord.from_tuple(t) for t in result)
     return out
 
 
-def build_index(config: Config, *, rebuild: bool = False, save: bool = True, jobs: int | None = None) -> Index:
+def build_index(
+    config: Config, *, rebuild: bool = False, save: bool = True, jobs: int | None = None
+) -> Index:
     """Scan the vault and bring the index up to date, using and refreshing the cache."""
     fp = config.fingerprint()
     written_ns, cached = (0, {}) if rebuild else load_cache(config.state_dir, fp)
@@ -136,9 +189,11 @@ def build_index(config: Config, *, rebuild: bool = False, save: bool = True, job
         c = cached.get(e.path)
         if c is None:
             stats.added += 1
-        elif (c[0], c[1], c[2]) != e.key and tuple(c[3]) != rec.to_tuple():
-            stats.modified += 1
-        elif tuple(c[3]) != rec.to_tuple():
+        elif (
+            (c[0], c[1], c[2]) != e.key
+            and tuple(c[3]) != rec.to_tuple()
+            or tuple(c[3]) != rec.to_tuple()
+        ):
             stats.modified += 1
         else:
             stats.unchanged += 1
@@ -159,4 +214,6 @@ def build_index(config: Config, *, rebuild: bool = False, save: bool = True, job
 
 def save_index(idx: Index, written_ns: int | None = None) -> None:
     entries = {p: (*idx.keys[p], rec.to_tuple()) for p, rec in idx.records.items()}
-    save_cache(idx.config.state_dir, idx.config.fingerprint(), written_ns or time.time_ns(), entries)
+    save_cache(
+        idx.config.state_dir, idx.config.fingerprint(), written_ns or time.time_ns(), entries
+    )

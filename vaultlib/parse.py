@@ -20,7 +20,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from .config import Config
-from .dates import leading_date, match_moment, moment_regex, parse_birthday, parse_cadence, parse_date
+from .dates import (
+    leading_date,
+    match_moment,
+    moment_regex,
+    parse_birthday,
+    parse_cadence,
+    parse_date,
+)
 from .frontmatter import read_front_matter
 from .model import ERROR, INTERACTION_KINDS, WARNING, Problem
 from .textutil import decode_note
@@ -70,15 +77,13 @@ class NoteRecord:
 
 _WIKI = re.compile(r"\[\[([^\]\n]*?)\]\]")
 _MDLINK = re.compile(r"\[([^\]\n]*)\]\((<[^>\n]+>|[^)\s]+)\)")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _UNCHECKED = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[ \]")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[^\]]\]\s+)?")
 _LOG_ITEM = re.compile(r"^\s*[-*+]\s+(?:\[[xX ]\]\s+)?(\d{4}-\d{2}-\d{2})\b[ \t]*:?[ \t]*(.*?)\s*$")
 _MOVE = re.compile(r"^(?:stage|ring)\s*:\s*(.+?)\s*(?:→|->|=>)\s*(.+?)\s*$", re.IGNORECASE)
 _KIND = re.compile(r"^([A-Za-z]+)\s*:\s*(.*)$")
-_TAG = re.compile(r"(?<![\w/&#])#([\w/-]*[^\W\d_][\w/-]*)")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_TAG = re.compile(r"#([\w/-]*[^\W\d_][\w/-]*)")  # preceding character checked by hand
 _WS = re.compile(r"\s+")
 _DIRECTION_TAG = re.compile(r"(?<![\w/])#(give|ask)\b", re.IGNORECASE)
 
@@ -131,102 +136,81 @@ def _kind_of(text: str, default: str) -> str:
     return word if word in INTERACTION_KINDS else default
 
 
-def _visible_lines(body: str, first_line: int):
-    """Yield (line_no, text) for body lines outside code fences and comments, with
-    inline code and inline comments removed. Lines are split on \\r\\n, \\r, \\n only."""
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    fence: str | None = None
-    in_html = False
-    in_pct = False
-    for i, raw in enumerate(lines):
-        n = first_line + i
-        if fence is not None:
-            m = _FENCE.match(raw)
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not raw.strip()[len(m.group(1)):].strip():
-                fence = None
-            continue
-        if not in_html and not in_pct:
-            m = _FENCE.match(raw)
-            if m:
-                fence = m.group(1)
-                continue
-        text = raw
-        out = []
-        while text:
-            if in_html:
-                j = text.find("-->")
-                if j == -1:
-                    text = ""
-                    break
-                text = text[j + 3 :]
-                in_html = False
-            elif in_pct:
-                j = text.find("%%")
-                if j == -1:
-                    text = ""
-                    break
-                text = text[j + 2 :]
-                in_pct = False
-            else:
-                h = text.find("<!--")
-                p = text.find("%%")
-                if h == -1 and p == -1:
-                    out.append(text)
-                    break
-                if p == -1 or (h != -1 and h < p):
-                    out.append(text[:h])
-                    text = text[h + 4 :]
-                    in_html = True
-                else:
-                    out.append(text[:p])
-                    text = text[p + 2 :]
-                    in_pct = True
-        visible = "".join(out)
-        if "`" in visible:
-            visible = _CODE_SPAN.sub("", visible)
-        yield n, visible
+_MASK = re.compile(
+    r"^ {0,3}(`{3,}|~{3,})[^\n]*(?:\n.*?(?:\n {0,3}\1[`~]*[ \t]*(?=\n|\Z))|.*\Z)"  # fenced code
+    r"|<!--.*?(?:-->|\Z)"  # HTML comments
+    r"|%%.*?(?:%%|\Z)"  # Obsidian comments
+    r"|(`+)[^\n]*?\2",  # inline code on one line
+    re.M | re.S,
+)
 
 
-def _body_links(body: str, first_line: int) -> list[tuple[str, int, str]]:
-    """(target, line, line text) for every link that may count as contact."""
+def _blank(m: re.Match[str]) -> str:
+    return "\n" * m.group(0).count("\n")
+
+
+def visible_text(body: str) -> str:
+    """The body with line endings normalised to \\n and code and comments blanked out
+    (newlines kept, so line numbers stay right). Only \\r\\n, \\r and \\n end lines."""
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if "`" in body or "~~~" in body or "<!--" in body or "%%" in body:
+        body = _MASK.sub(_blank, body)
+    return body
+
+
+def _line_at(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return text[start : end if end != -1 else len(text)]
+
+
+def _body_links(text: str, first_line: int) -> list[tuple[str, int, str]]:
+    """(target, line, line text) for every link in visible text that may count as contact."""
     found: list[tuple[str, int, str]] = []
-    if "[[" not in body and "](" not in body:
+    has_md = "](" in text
+    if "[[" not in text and not has_md:
         return found
-    for n, text in _visible_lines(body, first_line):
-        if "[[" not in text and "](" not in text:
-            continue
-        if _UNCHECKED.match(text):
-            continue  # an intention ("- [ ] email [[Sam]]"), not contact
-        for m in _WIKI.finditer(text):
+    hits: list[tuple[int, str]] = []
+    for m in _WIKI.finditer(text):
+        if m.start() > 0 and text[m.start() - 1] == "!":
+            continue  # embed
+        target, _ = split_target(m.group(1))
+        if target:
+            hits.append((m.start(), target))
+    if has_md:
+        for m in _MDLINK.finditer(text):
             if m.start() > 0 and text[m.start() - 1] == "!":
-                continue  # embed
-            target, _ = split_target(m.group(1))
-            if target:
-                found.append((target, n, text))
-        if "](" in text:
-            for m in _MDLINK.finditer(text):
-                if m.start() > 0 and text[m.start() - 1] == "!":
-                    continue
-                href = m.group(2)
-                if href.startswith("<"):
-                    href = href[1:-1]
-                if "://" in href or href.startswith(("mailto:", "#", "obsidian:")):
-                    continue
-                href = unquote(href.split("#", 1)[0])
-                if href.endswith(".md"):
-                    found.append(("./" + href if not href.startswith(("./", "../", "/")) else href, n, text))
+                continue
+            href = m.group(2)
+            if href.startswith("<"):
+                href = href[1:-1]
+            if "://" in href or href.startswith(("mailto:", "#", "obsidian:")):
+                continue
+            href = unquote(href.split("#", 1)[0])
+            if href.endswith(".md"):
+                hits.append((m.start(), href if href.startswith(("./", "../", "/")) else "./" + href))
+        hits.sort()
+    line, last = first_line, 0
+    for pos, target in hits:
+        line += text.count("\n", last, pos)
+        last = pos
+        ctx = _line_at(text, pos)
+        if _UNCHECKED.match(ctx):
+            continue  # an intention ("- [ ] email [[Sam]]"), not contact
+        found.append((target, line, ctx))
     return found
 
 
-def _body_tags(body: str, first_line: int) -> set[str]:
-    tags: set[str] = set()
-    if "#" not in body:
-        return tags
-    for _, text in _visible_lines(body, first_line):
-        if "#" in text:
-            for m in _TAG.finditer(text):
-                tags.add(m.group(1).casefold())
-    return tags
+def _body_tags(text: str) -> set[str]:
+    if "#" not in text:
+        return set()
+    out = set()
+    for m in _TAG.finditer(text):
+        i = m.start()
+        if i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_/&#"):
+            out.add(m.group(1).casefold())
+    return out
 
 
 def _fm_tags(value: object) -> set[str]:
@@ -306,7 +290,11 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
     p: dict[str, Any] = {}
     name = _text(get("name")[0])
     p["name"] = unicodedata.normalize("NFC", name or stem)
-    p["aliases"] = [str(a).strip() for a in _as_list(get("aliases")[0]) if isinstance(a, (str, int)) and str(a).strip()]
+    p["aliases"] = [
+        str(a).strip()
+        for a in _as_list(get("aliases")[0])
+        if isinstance(a, (str, int)) and str(a).strip()
+    ]
     stage, line = get("stage")
     ring = None
     if _text(stage) is not None:
@@ -314,16 +302,24 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
         if s in config.rings:
             ring = s
         else:
-            bad("stage", line, f"stage '{_text(stage)}' is not a ring",
-                f"use one of: {', '.join(config.rings)}")
+            bad(
+                "stage",
+                line,
+                f"stage '{_text(stage)}' is not a ring",
+                f"use one of: {', '.join(config.rings)}",
+            )
     p["ring"] = ring
     cad, line = get("cadence")
     p["cadence_days"] = None
     if _text(cad) is not None:
         days = parse_cadence(cad)
         if days is None:
-            bad("cadence", line, f"cadence '{_text(cad)}' is not a cadence",
-                "use 30d, 6w, 3m, 1y, weekly, monthly, quarterly, yearly or a number of days")
+            bad(
+                "cadence",
+                line,
+                f"cadence '{_text(cad)}' is not a cadence",
+                "use 30d, 6w, 3m, 1y, weekly, monthly, quarterly, yearly or a number of days",
+            )
         p["cadence_days"] = days
     for f in ("last_contact", "follow_up", "created"):
         value, line = get(f)
@@ -339,22 +335,36 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
     if _text(bday) is not None:
         b = parse_birthday(bday)
         if b is None:
-            bad("birthday", line, f"birthday '{_text(bday)}' is not a date",
-                "use YYYY-MM-DD, or --MM-DD when you don't know the year")
+            bad(
+                "birthday",
+                line,
+                f"birthday '{_text(bday)}' is not a date",
+                "use YYYY-MM-DD, or --MM-DD when you don't know the year",
+            )
         else:
             p["birthday"] = (b.month, b.day, b.year)
     company = get("company")[0]
     p["company"] = _display(company)
-    p["company_link"] = link_target(company[0] if isinstance(company, list) and company else company)
+    p["company_link"] = link_target(
+        company[0] if isinstance(company, list) and company else company
+    )
     for f in ("role", "email", "phone", "linkedin"):
         p[f] = _display(get(f)[0])
     tags = sorted(_fm_tags(get("tags")[0]))
     p["tags"] = tags
-    p["introduced_by"] = [t for t in (link_target(v) or _text(v) for v in _as_list(get("introduced_by")[0])) if t]
+    p["introduced_by"] = [
+        t for t in (link_target(v) or _text(v) for v in _as_list(get("introduced_by")[0])) if t
+    ]
     p["knows"] = [t for t in (link_target(v) or _text(v) for v in _as_list(get("knows")[0])) if t]
-    p["interests"] = [display_text(str(v)) for v in _as_list(get("interests")[0]) if isinstance(v, (str, int, float))]
+    p["interests"] = [
+        display_text(str(v))
+        for v in _as_list(get("interests")[0])
+        if isinstance(v, (str, int, float))
+    ]
     archived, line = get("archived")
-    p["archived"] = archived is True or (isinstance(archived, str) and archived.strip().casefold() == "true")
+    p["archived"] = archived is True or (
+        isinstance(archived, str) and archived.strip().casefold() == "true"
+    )
     return p
 
 
@@ -396,7 +406,10 @@ class NoteParser:
             return False
         t = fm.get("type")
         for v in _as_list(t):
-            if isinstance(v, str) and (v.casefold() in self.people_types or (link_target(v) or "").casefold() in self.people_types):
+            if isinstance(v, str) and (
+                v.casefold() in self.people_types
+                or (link_target(v) or "").casefold() in self.people_types
+            ):
                 return True
         if self.people_tags & tags:
             return True
@@ -432,13 +445,15 @@ class NoteParser:
         if not fm_res.ok:
             return rec
         fm = fm_res.data
-        body = text[fm_res.body_offset :]
+        body = visible_text(text[fm_res.body_offset :])
         fm_tags = _fm_tags(fm.get("tags")) if fm else set()
         config = self.config
         if self.is_person(path, fm, fm_tags):
             rec.kind = PERSON
             rec.fm = fm or {}
-            rec.person = read_person(rec.fm, dict(fm_res.key_lines), stem, path, config, rec.problems)
+            rec.person = read_person(
+                rec.fm, dict(fm_res.key_lines), stem, path, config, rec.problems
+            )
             rec.tags = tuple(sorted(fm_tags))
             self._parse_log(rec, body, fm_res.body_line)
             return rec
@@ -449,24 +464,30 @@ class NoteParser:
             rec.problems.extend(check_goal(fm, dict(fm_res.key_lines), path))
             return rec
         d = self.note_date(path, stem, fm)
-        body_tags = _body_tags(body, fm_res.body_line)
-        rec.tags = tuple(sorted(fm_tags | body_tags))
-        if d is None:
+        if d is None:  # undated notes are never contact: keep nothing but their problems
+            rec.tags = tuple(sorted(fm_tags))
             return rec
+        rec.tags = tuple(sorted(fm_tags | _body_tags(body)))
         rec.date = d.toordinal()
         title = stem
         ld = leading_date(stem)
         if ld is not None:
             title = stem[10:].strip(" -_.") or stem
         rec.title = title
-        is_daily = path.startswith(self.daily_prefix) and match_moment(self.daily_rx, path[len(self.daily_prefix) : -3]) is not None and title == stem
+        is_daily = (
+            path.startswith(self.daily_prefix)
+            and match_moment(self.daily_rx, path[len(self.daily_prefix) : -3]) is not None
+            and title == stem
+        )
         note_kind = "note" if is_daily else _kind_of(title, "meeting")
         note_dir = None
         if fm_tags & {"give", "ask"} and len(fm_tags & {"give", "ask"}) == 1:
             note_dir = next(iter(fm_tags & {"give", "ask"}))
         seen: set[str] = set()
         links = []
-        candidates = (_fm_links(fm, dict(fm_res.key_lines)) if fm else []) + _body_links(body, fm_res.body_line)
+        candidates = (_fm_links(fm, dict(fm_res.key_lines)) if fm else []) + _body_links(
+            body, fm_res.body_line
+        )
         for target, line, ctx in candidates:
             key = target.casefold()
             if key in seen:
@@ -488,7 +509,8 @@ class NoteParser:
         in_log = False
         log_level = 0
         path = rec.path
-        for n, text in _visible_lines(body, first_line):
+        for i, text in enumerate(body.split("\n")):
+            n = first_line + i
             if text.startswith("#"):
                 m = _HEADING.match(text)
                 if m:
@@ -546,7 +568,22 @@ def check_goal(fm: dict[str, Any], key_lines: dict[str, int], path: str) -> list
                            "write e.g. target: 3"))  # fmt: skip
     for key in ("deadline", "start"):
         if key in fm and fm[key] not in (None, "") and parse_date(fm[key]) is None:
-            out.append(Problem(path, key_lines.get(key), f"goal {key} '{fm[key]}' is not a date", "use YYYY-MM-DD"))
+            out.append(
+                Problem(
+                    path,
+                    key_lines.get(key),
+                    f"goal {key} '{fm[key]}' is not a date",
+                    "use YYYY-MM-DD",
+                )
+            )
     if "deadline" not in fm or fm["deadline"] in (None, ""):
-        out.append(Problem(path, key_lines.get("type"), "goal has no deadline", "add deadline: YYYY-MM-DD", WARNING))
+        out.append(
+            Problem(
+                path,
+                key_lines.get("type"),
+                "goal has no deadline",
+                "add deadline: YYYY-MM-DD",
+                WARNING,
+            )
+        )
     return out

@@ -45,7 +45,9 @@ def past_interactions(contact: Contact, today: date) -> list[Interaction]:
 def contact_status(contact: Contact, vault: Vault, today: date) -> Status:
     cadence = cadence_for(contact, vault)
     last_i = next((i for i in contact.interactions if i.date <= today), None)
-    candidates = [d for d in (contact.manual_last_contact, last_i.date if last_i else None) if d is not None]
+    candidates = [
+        d for d in (contact.manual_last_contact, last_i.date if last_i else None) if d is not None
+    ]
     last = max(candidates) if candidates else None
     if contact.manual_last_contact is not None and contact.manual_last_contact > today:
         last = last_i.date if last_i else None
@@ -58,14 +60,18 @@ def contact_status(contact: Contact, vault: Vault, today: date) -> Status:
     never = cadence is not None and last is None
     follow_due = contact.follow_up is not None and contact.follow_up <= today
     if never:  # the contract: overdue, with no dates to show
-        return Status(contact, cadence, None, None, None, not contact.archived, None, True, follow_due)
+        return Status(
+            contact, cadence, None, None, None, not contact.archived, None, True, follow_due
+        )
     overdue = not contact.archived and next_due is not None and today > next_due
     days = (today - next_due).days if overdue and next_due is not None else None
     return Status(contact, cadence, last, last_i, next_due, overdue, days, False, follow_due)
 
 
 def statuses(vault: Vault, today: date, contacts: Iterable[Contact] | None = None) -> list[Status]:
-    return [contact_status(c, vault, today) for c in (vault.active if contacts is None else contacts)]
+    return [
+        contact_status(c, vault, today) for c in (vault.active if contacts is None else contacts)
+    ]
 
 
 def filter_contacts(vault: Vault, today: date, *, ring: str | None = None, tag: str | None = None,
@@ -150,8 +156,16 @@ def contact_json(s: Status, today: date) -> dict[str, Any]:
             "archived": c.archived,
             "interactions": [i.to_json() for i in c.interactions if i.date <= today],
             "planned": [i.to_json() for i in reversed(c.interactions) if i.date > today],
-            "moves": [{"date": m.date.isoformat(), "from": m.from_ring, "to": m.to_ring,
-                       "source": m.source, "line": m.line} for m in c.moves],  # fmt: skip
+            "moves": [
+                {
+                    "date": m.date.isoformat(),
+                    "from": m.from_ring,
+                    "to": m.to_ring,
+                    "source": m.source,
+                    "line": m.line,
+                }
+                for m in c.moves
+            ],  # fmt: skip
         }
     )
     return out

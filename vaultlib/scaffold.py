@@ -28,7 +28,11 @@ def init_vault(root: Path) -> list[WriteResult]:
     if missing:
         eol = "\r\n" if "\r\n" in text else "\n"
         prefix = "" if not text or text.endswith(("\n", "\r")) else eol
-        addition = prefix + ("# kith's private state (safe to delete)" + eol if "# kith" not in text else "")
+        addition = prefix + (
+            "# kith's private state (safe to delete)" + eol if "# kith" not in text else ""
+        )
         addition += eol.join(missing) + eol
-        results.append(writer.write(".gitignore", (current or b"") + addition.encode(), expected=current))
+        results.append(
+            writer.write(".gitignore", (current or b"") + addition.encode(), expected=current)
+        )
     return results

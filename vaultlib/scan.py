@@ -69,12 +69,67 @@ def is_excluded(config: Config, rel: str) -> bool:
     return any(glob_regex(p).match(rel) for p in config.ignore)
 
 
+def classify(config: Config, rel: str, st: os.stat_result) -> Entry | Problem | None:
+    """What a walked file is: a note (Entry), a worded skip (Problem) or a silent skip (None).
+
+    `rel` is a vault-relative path whose folders were already accepted (`folder_ok`)."""
+    name = rel.rsplit("/", 1)[-1]
+    if not name.endswith(".md") or name.startswith(".") or is_ignored_name(name):
+        return None
+    mode = st.st_mode
+    if stat.S_ISLNK(mode):
+        return Problem(rel, None, "is a symbolic link; kith does not follow links",
+                       "move the note itself into the vault", WARNING)  # fmt: skip
+    if not stat.S_ISREG(mode) or is_excluded(config, rel):
+        return None
+    original = conflict_original(name)
+    if original is not None:
+        rel_dir = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        orig_rel = f"{rel_dir}/{original}" if rel_dir else original
+        return Problem(rel, None, f"sync conflict copy of {orig_rel}; not indexed",
+                       "merge it into the original by hand, then delete it", WARNING)  # fmt: skip
+    if sys.platform == "darwin" and st.st_size > 0 and getattr(st, "st_blocks", 1) == 0:
+        return Problem(rel, None, "not downloaded from the cloud; skipped",
+                       "make the vault available offline", WARNING)  # fmt: skip
+    return Entry(rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def folder_ok(config: Config, rel_dir: str) -> bool:
+    """True when kith walks into this vault-relative folder (and all its parents)."""
+    if not rel_dir:
+        return True
+    parts = rel_dir.split("/")
+    if any(p.startswith(".") or not p for p in parts):
+        return False
+    return not any(is_excluded(config, "/".join(parts[: i + 1])) for i in range(len(parts)))
+
+
+def stat_note(config: Config, rel: str) -> Entry | Problem | None:
+    """Classify one path by itself (the watcher's path): None when missing or skipped."""
+    rel_dir = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    if not folder_ok(config, rel_dir):
+        return None
+    try:
+        st = os.lstat(os.path.join(config.root, rel))
+    except OSError:
+        return None
+    if "/" in rel:  # a symlinked folder on the way is not followed
+        cur = str(config.root)
+        for part in rel_dir.split("/"):
+            cur = os.path.join(cur, part)
+            try:
+                if stat.S_ISLNK(os.lstat(cur).st_mode):
+                    return None
+            except OSError:
+                return None
+    return classify(config, rel, st)
+
+
 def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:
     """All notes of the vault, sorted by path, and the problems seen while walking."""
     root = str(config.root)
     entries: list[Entry] = []
     problems: list[Problem] = []
-    darwin = sys.platform == "darwin"
     stack = [""]
     while stack:
         rel_dir = stack.pop()
@@ -82,7 +137,7 @@ def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:
             it = os.scandir(os.path.join(root, rel_dir) if rel_dir else root)
         except OSError as e:
             problems.append(Problem(rel_dir or ".", None, f"folder cannot be read ({e.strerror})",
-                                    "check its permissions", WARNING))
+                                    "check its permissions", WARNING))  # fmt: skip
             continue
         with it:
             for de in it:
@@ -92,30 +147,14 @@ def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:
                     st = de.stat(follow_symlinks=False)
                 except OSError:
                     continue  # vanished between listing and stat
-                mode = st.st_mode
-                if stat.S_ISDIR(mode):
-                    if name.startswith(".") or is_excluded(config, rel):
-                        continue
-                    stack.append(rel)
+                if stat.S_ISDIR(st.st_mode):
+                    if not name.startswith(".") and not is_excluded(config, rel):
+                        stack.append(rel)
                     continue
-                if not name.endswith(".md") or name.startswith(".") or is_ignored_name(name):
-                    continue
-                if stat.S_ISLNK(mode):
-                    problems.append(Problem(rel, None, "is a symbolic link; kith does not follow links",
-                                            "move the note itself into the vault", WARNING))
-                    continue
-                if not stat.S_ISREG(mode) or is_excluded(config, rel):
-                    continue
-                original = conflict_original(name)
-                if original is not None:
-                    orig_rel = f"{rel_dir}/{original}" if rel_dir else original
-                    problems.append(Problem(rel, None, f"sync conflict copy of {orig_rel}; not indexed",
-                                            "merge it into the original by hand, then delete it", WARNING))
-                    continue
-                if darwin and st.st_size > 0 and getattr(st, "st_blocks", 1) == 0:
-                    problems.append(Problem(rel, None, "not downloaded from the cloud; skipped",
-                                            "make the vault available offline", WARNING))
-                    continue
-                entries.append(Entry(rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+                found = classify(config, rel, st)
+                if isinstance(found, Entry):
+                    entries.append(found)
+                elif found is not None:
+                    problems.append(found)
     entries.sort(key=lambda e: e.path)
     return entries, problems

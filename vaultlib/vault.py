@@ -45,7 +45,9 @@ def name_key(c: Contact) -> tuple[str, str]:
     return (c.name.casefold(), c.path)
 
 
-def build_vault(config: Config, records: Iterable[NoteRecord], extra_problems: Iterable[Problem] = ()) -> Vault:
+def build_vault(
+    config: Config, records: Iterable[NoteRecord], extra_problems: Iterable[Problem] = ()
+) -> Vault:
     recs = sorted(records, key=lambda r: r.path)
     resolver = Resolver(r.path for r in recs)
     problems: list[Problem] = list(config.problems) + list(extra_problems)
@@ -118,7 +120,11 @@ def build_vault(config: Config, records: Iterable[NoteRecord], extra_problems: I
             )
         )
     contacts.sort(key=name_key)
-    goals = [g for r in recs if r.kind == GOAL and r.fm is not None and (g := _goal(r, config)) is not None]
+    goals = [
+        g
+        for r in recs
+        if r.kind == GOAL and r.fm is not None and (g := _goal(r, config)) is not None
+    ]
     goals.sort(key=lambda g: (g.deadline or date.max, g.name.casefold(), g.path))
     dated.sort(key=lambda n: (n.date, n.path))
     problems.sort(key=Problem.sort_key)
@@ -161,7 +167,9 @@ def _goal(r: NoteRecord, config: Config) -> Goal | None:
         from_ring=ring("from"),
         to_ring=ring("to"),
         tag=tag_s if metric == "activity" else None,
-        per="month" if isinstance(per, str) and per.strip().casefold() in ("month", "monthly") else None,
+        per="month"
+        if isinstance(per, str) and per.strip().casefold() in ("month", "monthly")
+        else None,
     )
 
 

@@ -277,6 +277,16 @@ class Writer:
 
     # -- folders --------------------------------------------------------------
 
+    def _check_folder(self, parts: list[str]) -> None:
+        """UnsafePath if the folder part of a path leaves the vault or crosses a symlink.
+
+        The file itself is checked later, so that a symlinked note is a WriteRefused
+        ("not written") rather than an unsafe path. `_open_parent` repeats the folder
+        check race-free with O_NOFOLLOW.
+        """
+        if len(parts) > 1:
+            resolve_inside(self.root, "/".join(parts[:-1]))
+
     def _open_parent(self, parts: list[str], rel: str, *, create: bool) -> _Dir | None:
         """Open the folder holding `rel`, creating missing folders if `create`.
 
@@ -354,8 +364,8 @@ class Writer:
         WriteRefused for a symlink, a non-regular file, or a read error.
         """
         rel = check_relpath(rel)
-        resolve_inside(self.root, rel)
         parts = rel.split("/")
+        self._check_folder(parts)
         d = self._open_parent(parts[:-1], rel, create=False)
         if d is None:
             return None
@@ -388,8 +398,8 @@ class Writer:
                 hint="two outputs point at the same file; give them different names",
             )
         self._seen[key] = rel
-        resolve_inside(self.root, rel)
         parts = rel.split("/")
+        self._check_folder(parts)
         name = parts[-1]
         if is_kith_temp(name):
             raise WriteRefused(rel, "has the name of a kith temp file; not written")
