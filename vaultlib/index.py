@@ -21,7 +21,7 @@ from .config import Config
 from .model import WARNING, Problem
 from .parse import NoteParser, NoteRecord
 from .scan import Entry, scan_vault, stat_note
-from .vault import Vault, build_vault
+from .vault import Vault, VaultBuilder
 
 # A note modified within this window before the cache was written may have been
 # changed again within the same timestamp tick ("racy git"): re-parse it.
@@ -52,6 +52,7 @@ class Index:
     keys: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     scan_problems: list[Problem] = field(default_factory=list)
     stats: IndexStats = field(default_factory=IndexStats)
+    _builder: VaultBuilder | None = field(default=None, repr=False)
 
     def refresh(self, paths: Iterable[str] | None = None) -> set[str]:
         """Bring the index up to date for these vault-relative paths (None: rescan everything,
@@ -94,8 +95,13 @@ class Index:
                 changed.add(e.path)
         return changed
 
-    def vault(self) -> Vault:
-        v = build_vault(self.config, self.records.values(), self.scan_problems)
+    def vault(self, changed: Iterable[str] | None = None) -> Vault:
+        """The snapshot; with `changed` (from refresh), only what those paths touch is rebuilt."""
+        if self._builder is None or changed is None:
+            self._builder = VaultBuilder(self.config, self.records)
+            v = self._builder.build(self.scan_problems)
+        else:
+            v = self._builder.update(changed, self.scan_problems)
         self.stats.problems = len(v.problems)
         self.stats.errors = sum(1 for p in v.problems if p.severity == "error")
         self.stats.contacts = len(v.contacts)

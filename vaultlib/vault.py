@@ -45,93 +45,205 @@ def name_key(c: Contact) -> tuple[str, str]:
     return (c.name.casefold(), c.path)
 
 
+def _basename(path: str) -> str:
+    stem = path[:-3] if path.endswith(".md") else path
+    return stem.rsplit("/", 1)[-1].casefold()
+
+
+class VaultBuilder:
+    """Assembles records into a Vault, and re-assembles only what a change touches.
+
+    The watcher keeps one builder per index: after a save, `update(changed)` re-resolves
+    the links of the changed notes (and of notes whose links may now resolve differently,
+    because a note with the same basename appeared or vanished) and rebuilds only the
+    contacts those links or notes concern. `build()` is the same work for every note.
+    """
+
+    def __init__(self, config: Config, records: Mapping[str, NoteRecord]):
+        self.config = config
+        self.records = records  # shared with the index, read only here
+        self.resolver = Resolver(())
+        self.known: set[str] = set()
+        self.found: dict[str, dict[str, list[Interaction]]] = defaultdict(
+            dict
+        )  # person -> source -> found
+        self.resolved: dict[str, list[str]] = {}  # source -> persons its links reached
+        self.names_of: dict[str, set[str]] = {}  # source -> basenames its links name
+        self.by_name: dict[str, set[str]] = defaultdict(
+            set
+        )  # basename -> sources/persons naming it
+        self.link_problems: dict[str, list[Problem]] = {}
+        self.contacts: dict[str, Contact] = {}
+        self.problems: dict[str, list[Problem]] = {}
+        self.goals: dict[str, Goal] = {}
+        self.dated: dict[str, DatedNote] = {}
+        self.blocks: set[str] = set()
+        self.extra: list[Problem] = []
+
+    def build(self, extra_problems: Iterable[Problem] = ()) -> Vault:
+        self.__init__(self.config, self.records)  # type: ignore[misc]
+        return self.update(set(self.records), extra_problems)
+
+    def _is_person(self, path: str) -> bool:
+        r = self.records.get(path)
+        return r is not None and r.kind == PERSON and r.person is not None
+
+    def update(self, changed: Iterable[str], extra_problems: Iterable[Problem] = ()) -> Vault:
+        changed = set(changed)
+        self.extra = list(extra_problems)
+        records = self.records
+        added = {p for p in changed if p in records and p not in self.known}
+        removed = {p for p in changed if p not in records and p in self.known}
+        if added or removed:
+            self.known |= added
+            self.known -= removed
+            self.resolver = Resolver(sorted(self.known))
+        touched_names = {_basename(p) for p in changed}
+        sources = set(changed)
+        persons: set[str] = {p for p in changed if p in self.contacts}
+        for name in touched_names:
+            for src in self.by_name.get(name, ()):
+                sources.add(src)
+        for src in sources:
+            for pp in self.resolved.pop(src, ()):
+                self.found[pp].pop(src, None)
+                persons.add(pp)
+            for name in self.names_of.pop(src, ()):
+                self.by_name[name].discard(src)
+            self.link_problems.pop(src, None)
+            r = records.get(src)
+            if r is None:
+                continue
+            if r.kind == PERSON and r.person is not None:
+                persons.add(src)
+                names = {_basename(t) for t in (*r.person["introduced_by"], *r.person["knows"])}
+                self._index_names(src, names)
+                continue
+            if r.date is None:
+                continue
+            self._resolve_links(r)
+            persons.update(self.resolved[src])
+        for path in changed:
+            r = records.get(path)
+            self.problems.pop(path, None)
+            self.goals.pop(path, None)
+            self.dated.pop(path, None)
+            self.blocks.discard(path)
+            if r is None:
+                continue
+            if r.problems:
+                self.problems[path] = list(r.problems)
+            if r.has_blocks:
+                self.blocks.add(path)
+            if r.kind == GOAL and r.fm is not None:
+                g = _goal(r, self.config)
+                if g is not None:
+                    self.goals[path] = g
+            elif r.date is not None and r.kind != PERSON and r.tags:
+                self.dated[path] = DatedNote(date.fromordinal(r.date), r.path, r.title, r.tags)
+        for pp in persons:
+            if self._is_person(pp):
+                self.contacts[pp] = self._contact(records[pp])
+            else:
+                self.contacts.pop(pp, None)
+        return self._snapshot()
+
+    def _index_names(self, src: str, names: set[str]) -> None:
+        self.names_of[src] = names
+        for name in names:
+            self.by_name[name].add(src)
+
+    def _resolve_links(self, r: NoteRecord) -> None:
+        d = date.fromordinal(r.date)  # type: ignore[arg-type]
+        reached: list[str] = []
+        names: set[str] = set()
+        for target, line, summary, kind, direction in r.links:
+            names.add(_basename(target))
+            path, candidates = self.resolver.resolve(target, r.path)
+            if path is None:
+                if candidates:
+                    self.link_problems.setdefault(r.path, []).append(
+                        Problem(
+                            r.path,
+                            line,
+                            f"link [[{target}]] is ambiguous: {', '.join(candidates)}",
+                            "link with the folder, e.g. [[" + candidates[0][:-3] + "]]",
+                            WARNING,
+                        )  # fmt: skip
+                    )
+                continue
+            if path != r.path and self._is_person(path):
+                self.found[path].setdefault(r.path, []).append(
+                    Interaction(d, kind, direction, summary, r.path, line)
+                )
+                reached.append(path)
+        self.resolved[r.path] = reached
+        self._index_names(r.path, names)
+
+    def _resolve_name(self, target: str, source: str) -> str:
+        path, _ = self.resolver.resolve(target, source)
+        if path is not None and self._is_person(path):
+            return self.records[path].person["name"]  # type: ignore[index]
+        return display_text(target)
+
+    def _contact(self, r: NoteRecord) -> Contact:
+        p = r.person
+        assert p is not None
+        path = r.path
+        inter = [Interaction(date.fromordinal(o), k, dr, s, path, ln) for o, k, dr, s, ln in r.log]
+        for found in self.found.get(path, {}).values():
+            inter.extend(found)
+        inter.sort(key=lambda i: (i.date, i.source, i.line), reverse=True)
+        moves = tuple(Move(date.fromordinal(o), a, b, path, ln) for o, a, b, ln in sorted(r.moves))
+        return Contact(
+            name=p["name"],
+            path=path,
+            fields=r.fm or {},
+            aliases=tuple(p["aliases"]),
+            ring=p["ring"],
+            cadence_days=p["cadence_days"],
+            manual_last_contact=_d(p["last_contact"]),
+            follow_up=_d(p["follow_up"]),
+            follow_up_note=p["follow_up_note"],
+            birthday=Birthday(*p["birthday"]) if p["birthday"] else None,
+            company=p["company"],
+            role=p["role"],
+            email=p["email"],
+            phone=p["phone"],
+            linkedin=p["linkedin"],
+            tags=tuple(p["tags"]),
+            introduced_by=tuple(self._resolve_name(t, path) for t in p["introduced_by"]),
+            knows=tuple(self._resolve_name(t, path) for t in p["knows"]),
+            interests=tuple(p["interests"]),
+            archived=p["archived"],
+            added=_d(p["created"]),
+            interactions=tuple(inter),
+            moves=moves,
+        )
+
+    def _snapshot(self) -> Vault:
+        contacts = sorted(self.contacts.values(), key=name_key)
+        problems = list(self.config.problems) + self.extra
+        for plist in self.problems.values():
+            problems.extend(plist)
+        for plist in self.link_problems.values():
+            problems.extend(plist)
+        problems.sort(key=Problem.sort_key)
+        goals = sorted(
+            self.goals.values(), key=lambda g: (g.deadline or date.max, g.name.casefold(), g.path)
+        )
+        dated = sorted(self.dated.values(), key=lambda n: (n.date, n.path))
+        shared = frozenset(n for n, paths in self.resolver.by_name.items() if len(paths) > 1)
+        return Vault(self.config, tuple(contacts), tuple(goals), tuple(dated), tuple(problems),
+                     {c.path: c for c in contacts}, shared, tuple(sorted(self.blocks)))  # fmt: skip
+
+
 def build_vault(
     config: Config, records: Iterable[NoteRecord], extra_problems: Iterable[Problem] = ()
 ) -> Vault:
-    recs = sorted(records, key=lambda r: r.path)
-    resolver = Resolver(r.path for r in recs)
-    problems: list[Problem] = list(config.problems) + list(extra_problems)
-    people: dict[str, NoteRecord] = {}
-    for r in recs:
-        problems.extend(r.problems)
-        if r.kind == PERSON and r.person is not None:
-            people[r.path] = r
-
-    found: dict[str, list[Interaction]] = defaultdict(list)
-    dated: list[DatedNote] = []
-    ambiguous_seen: set[tuple[str, str]] = set()
-    for r in recs:
-        if r.date is None or r.kind == PERSON:
-            continue
-        d = date.fromordinal(r.date)
-        if r.tags:
-            dated.append(DatedNote(d, r.path, r.title, r.tags))
-        for target, line, summary, kind, direction in r.links:
-            path, candidates = resolver.resolve(target, r.path)
-            if path is None:
-                if candidates and (r.path, target) not in ambiguous_seen:
-                    ambiguous_seen.add((r.path, target))
-                    problems.append(Problem(r.path, line, f"link [[{target}]] is ambiguous: {', '.join(candidates)}",
-                                            "link with the folder, e.g. [[" + candidates[0][:-3] + "]]", WARNING))  # fmt: skip
-                continue
-            if path in people and path != r.path:
-                found[path].append(Interaction(d, kind, direction, summary, r.path, line))
-
-    def resolve_name(target: str, source: str) -> str:
-        path, _ = resolver.resolve(target, source)
-        if path is not None and path in people:
-            return people[path].person["name"]  # type: ignore[index]
-        return display_text(target)
-
-    contacts: list[Contact] = []
-    for path, r in people.items():
-        p = r.person
-        assert p is not None
-        inter = [Interaction(date.fromordinal(o), k, dr, s, path, ln) for o, k, dr, s, ln in r.log]
-        inter.extend(found.get(path, ()))
-        inter.sort(key=lambda i: (i.date, i.source, i.line), reverse=True)
-        moves = tuple(Move(date.fromordinal(o), a, b, path, ln) for o, a, b, ln in sorted(r.moves))
-        bday = Birthday(*p["birthday"]) if p["birthday"] else None
-        contacts.append(
-            Contact(
-                name=p["name"],
-                path=path,
-                fields=r.fm or {},
-                aliases=tuple(p["aliases"]),
-                ring=p["ring"],
-                cadence_days=p["cadence_days"],
-                manual_last_contact=_d(p["last_contact"]),
-                follow_up=_d(p["follow_up"]),
-                follow_up_note=p["follow_up_note"],
-                birthday=bday,
-                company=p["company"],
-                role=p["role"],
-                email=p["email"],
-                phone=p["phone"],
-                linkedin=p["linkedin"],
-                tags=tuple(p["tags"]),
-                introduced_by=tuple(resolve_name(t, path) for t in p["introduced_by"]),
-                knows=tuple(resolve_name(t, path) for t in p["knows"]),
-                interests=tuple(p["interests"]),
-                archived=p["archived"],
-                added=_d(p["created"]),
-                interactions=tuple(inter),
-                moves=moves,
-            )
-        )
-    contacts.sort(key=name_key)
-    goals = [
-        g
-        for r in recs
-        if r.kind == GOAL and r.fm is not None and (g := _goal(r, config)) is not None
-    ]
-    goals.sort(key=lambda g: (g.deadline or date.max, g.name.casefold(), g.path))
-    dated.sort(key=lambda n: (n.date, n.path))
-    problems.sort(key=Problem.sort_key)
-    shared = frozenset(n for n, paths in resolver.by_name.items() if len(paths) > 1)
-    blocks = tuple(r.path for r in recs if r.has_blocks)
-    return Vault(config, tuple(contacts), tuple(goals), tuple(dated), tuple(problems),
-                 {c.path: c for c in contacts}, shared, blocks)  # fmt: skip
+    """The whole snapshot from scratch (a one-shot builder)."""
+    by_path = {r.path: r for r in records}
+    return VaultBuilder(config, by_path).build(extra_problems)
 
 
 def _d(ordinal: int | None) -> date | None:
