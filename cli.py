@@ -319,5 +319,202 @@ def show(app: App, name: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"  planned {p['date']}: {p['summary']} ({p['source']})")
 
 
+def _set_vault(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(App).vault_arg = value
+
+
+def _set_today(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(App).today = parse_today(ctx, param, value)
+
+
+def _accept_global_options_after_command() -> None:
+    """`kith report --today D` works as well as `kith --today D report` (the issues use both)."""
+    for command in main.commands.values():
+        names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+        if "--vault" not in names:
+            command.params.append(click.Option(["--vault"], metavar="PATH", expose_value=False,
+                                               callback=_set_vault, help="The vault folder."))  # fmt: skip
+        if "--today" not in names:
+            command.params.append(click.Option(["--today"], metavar="YYYY-MM-DD", expose_value=False,
+                                               callback=_set_today, help="Pretend today is this date."))  # fmt: skip
+
+
+_accept_global_options_after_command()
+
+# --- reports (issue 3) ----------------------------------------------------------------
+
+
+def _ring_arg(app: App, ring: str | None) -> str | None:
+    if ring is None:
+        return None
+    if ring.casefold() not in app.config.rings:
+        raise click.BadParameter(f"'{ring}' is not a ring; use one of: {', '.join(app.config.rings)}", param_hint="--ring")
+    return ring.casefold()
+
+
+def _print_problem(p: Problem) -> None:
+    sev = "" if p.severity == ERROR else f"{p.severity}: "
+    err(f"{p.location()}: {sev}{p.message}")
+    if p.hint:
+        err(f"    hint: {p.hint}")
+
+
+@main.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--check", is_flag=True, help="Write nothing; list the files that would change, exit 1 if any would.")
+@pass_app
+@handle_errors
+def report(app: App, names: tuple[str, ...], check: bool) -> None:
+    """Write the reports into the reports folder and fill generated blocks in notes.
+
+    NAME limits the run to some reports: overdue, funnel, upcoming, reconnect,
+    reciprocity, goals, dashboard (blocks of other reports are left as they are).
+    Prints one line per file that changed; problems go to stderr as
+    path:line: message. Exit 1 when a write was refused or a template failed,
+    and with --check when any file would change.
+
+    Example:
+
+        kith --today 2026-11-20 report
+        kith report --check overdue dashboard
+    """
+    from vaultlib.reports import UnknownReport, select_reports, write_reports
+    from vaultlib.write import Writer
+
+    try:
+        select_reports(names)
+    except UnknownReport as e:
+        raise click.BadParameter(f"{e}; {e.hint}", param_hint="NAME") from None
+    v = app.vault()
+    run = write_reports(v, app.today, Writer(app.config.root, dry_run=check), names=names or None)
+    for r in run.changed:
+        click.echo(f"{r.status}: {r.path}")
+    for p in run.problems:
+        _print_problem(p)
+    changed = len(run.changed)
+    unchanged = len(run.results) - changed
+    if check:
+        err(f"kith: {changed} file{'s' if changed != 1 else ''} would change" if changed
+            else "kith: every report and block is up to date")  # fmt: skip
+    else:
+        err(f"kith: {changed} file{'s' if changed != 1 else ''} written, {unchanged} unchanged")
+    problem_summary(v.problems)
+    if not run.ok or (check and changed):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--ring", metavar="RING", help="Only this ring.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N people.")
+@click.option("--json", "as_json", is_flag=True, help="Print the `kith list --json` objects of the overdue contacts.")
+@pass_app
+@handle_errors
+def overdue(app: App, ring: str | None, limit: int | None, as_json: bool) -> None:
+    """Who is overdue for a check-in: most overdue first, never contacted last, then by name.
+
+    The same people as the Overdue report, with what you last talked about and a
+    next step suited to their ring; follow-ups due are listed after them.
+
+    Example:
+
+        kith overdue --ring buddy --json
+    """
+    from vaultlib.insights import find_follow_ups, overdue_row
+    from vaultlib.query import find_overdue
+
+    ring_f = _ring_arg(app, ring)
+    v = app.vault()
+    rows = [s for s in find_overdue(v, app.today) if ring_f is None or s.contact.ring == ring_f]
+    rows = rows[:limit] if limit else rows
+    if as_json:
+        echo_json([status_json(s) for s in rows])
+    else:
+        table = []
+        for s in rows:
+            r = overdue_row(s, v.config.rings, app.today)
+            days = "never contacted" if s.never_contacted else str(s.days_overdue)
+            table.append([s.contact.name, s.contact.display_ring(), days, str(s.last_contact or "—"), r.about, r.next_step])
+        print_table(["Name", "Ring", "Days overdue", "Last contact", "About", "Next step"], table)
+        follow = find_follow_ups(v, app.today, ring_f)
+        if follow:
+            click.echo()
+            print_table(["Name", "Due", "Days late", "Follow up on"],
+                        [[f.contact.name, f.due.isoformat(), str(f.days), f.note] for f in follow],
+                        title="Follow-ups due")  # fmt: skip
+    problem_summary(v.problems)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: rings, moves, periods, added, stalled, conversion.")
+@pass_app
+@handle_errors
+def funnel(app: App, as_json: bool) -> None:
+    """People per ring (outer to inner), moves in the last 30 and 90 days, stalled people.
+
+    Example:
+
+        kith funnel --json
+    """
+    from vaultlib.insights import funnel_json, funnel_report
+
+    v = app.vault()
+    f = funnel_report(v, app.today)
+    if as_json:
+        echo_json(funnel_json(f))
+        problem_summary(v.problems)
+        return
+    rows = [[r.ring, str(r.count)] for r in f.rings] + ([["(no ring)", str(f.no_ring)]] if f.no_ring else [])
+    print_table(["Ring", "People"], rows + [["total", str(f.total)]], title="Rings, outer to inner")
+    click.echo()
+    print_table(["Period", "Since", "Inward", "Outward", "Added"],
+                [[f"{p.days} days", p.since.isoformat(), str(p.inward), str(p.outward), str(p.added)] for p in f.periods],
+                title="Moves")  # fmt: skip
+    if f.moves:
+        click.echo()
+        print_table(["Date", "Name", "From", "To", "Direction"],
+                    [[m.date.isoformat(), m.contact.name, m.from_ring, m.to_ring, m.direction] for m in f.moves],
+                    title=f"Moves since {f.moves_since.isoformat()}")  # fmt: skip
+    if f.stalled:
+        click.echo()
+        print_table(["Name", "Ring", "Last activity", "Days"],
+                    [[s.contact.name, s.ring, str(s.since or "—"), str(s.days or "—")] for s in f.stalled],
+                    title=f"Stalled (no interaction or move for more than {f.stalled_days} days)")  # fmt: skip
+    click.echo()
+    print_table(["Ring", "In the ring", "Moved inward", "Conversion"],
+                [[c.ring, str(c.in_ring), str(c.moved_inward), f"{c.rate}%" if c.rate is not None else "—"]
+                 for c in f.conversion],
+                title=f"Inward conversion since {f.conversion_since.isoformat()}")  # fmt: skip
+    problem_summary(v.problems)
+
+
+@main.command()
+@click.option("--days", type=click.IntRange(min=1, max=100_000), metavar="N",
+              help="How many days ahead (default: reports.upcoming_days, 14).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: today, until, days, events.")
+@pass_app
+@handle_errors
+def upcoming(app: App, days: int | None, as_json: bool) -> None:
+    """Birthdays, follow-ups, check-ins falling due, planned meetings and anniversaries ahead.
+
+    Example:
+
+        kith upcoming --days 30
+    """
+    from vaultlib.insights import upcoming_json, upcoming_report
+
+    v = app.vault()
+    u = upcoming_report(v, app.today, days=days)
+    if as_json:
+        echo_json(upcoming_json(u))
+    else:
+        print_table(["Date", "Day", "When", "What", "Who", "Details"],
+                    [[e.date.isoformat(), e.weekday, e.when, e.label, ", ".join(c.name for c in e.people),
+                      e.text] for e in u.events],
+                    title=f"Until {u.until.isoformat()}")  # fmt: skip
+    problem_summary(v.problems)
+
+
 if __name__ == "__main__":
     main()

@@ -161,8 +161,18 @@ VOCAB = (
 )
 # fmt: on
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )  # fmt: skip
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -226,7 +236,13 @@ class _Writer:
         self.summary = summary
 
     def write(
-        self, rel: str, text: str, *, crlf: bool = False, bom: bool = False, final_newline: bool = True
+        self,
+        rel: str,
+        text: str,
+        *,
+        crlf: bool = False,
+        bom: bool = False,
+        final_newline: bool = True,
     ) -> None:
         s = self.summary
         if not final_newline:
@@ -251,7 +267,9 @@ class _Writer:
     def write_odd(self, rel: str, text: str, rng: Random) -> None:
         """A non-person note: ~2% CRLF, ~1% BOM, ~0.5% without a final newline."""
         r = rng.random()
-        self.write(rel, text, crlf=r < 0.02, bom=0.02 <= r < 0.03, final_newline=not 0.03 <= r < 0.035)
+        self.write(
+            rel, text, crlf=r < 0.02, bom=0.02 <= r < 0.03, final_newline=not 0.03 <= r < 0.035
+        )
 
 
 class _Text:
@@ -336,7 +354,9 @@ def _people_folder(rng: Random, p: Person, companies: list[str]) -> str:
     return f"People/Community/{rng.choice(GROUPS)}/{rng.choice(CITIES)}"
 
 
-def _make_people(rng: Random, n: int, reg: _Registry, companies: list[str]) -> tuple[list[Person], int]:
+def _make_people(
+    rng: Random, n: int, reg: _Registry, companies: list[str]
+) -> tuple[list[Person], int]:
     dups = max(1, round(n * 0.001)) if n >= 20 else 0
     people: list[Person] = []
     for _ in range(n - dups):
@@ -357,7 +377,9 @@ def _make_people(rng: Random, n: int, reg: _Registry, companies: list[str]) -> t
     for _ in range(dups):  # same basename, different folder: an ambiguous link target
         orig = people[rng.randrange(len(people))]
         year = rng.randint(2012, 2024)
-        folder = f"People/Alumni/{year}" if orig.folder != f"People/Alumni/{year}" else "People/Archive"
+        folder = (
+            f"People/Alumni/{year}" if orig.folder != f"People/Alumni/{year}" else "People/Archive"
+        )
         people.append(Person(orig.first, orig.last, orig.base, folder))
     for p in people:
         p.ring = _weighted(rng, (45, 30, 17, 8))
@@ -421,7 +443,9 @@ class _Vault:
         return f"[{p.first}]({rel.replace(' ', '%20')})"
 
     def company_value(self, rng: Random) -> str:
-        return self.companies[min(len(self.companies) - 1, int(len(self.companies) * rng.random() ** 1.5))]
+        return self.companies[
+            min(len(self.companies) - 1, int(len(self.companies) * rng.random() ** 1.5))
+        ]
 
     # ---- generation ---------------------------------------------------------------------
 
@@ -438,7 +462,10 @@ class _Vault:
     def write_settings(self) -> None:
         w = self.w
         w.write("kith.toml", KITH_TOML)
-        w.write(".obsidian/daily-notes.json", json.dumps({"folder": "Daily", "format": "YYYY-MM-DD"}, indent=2) + "\n")
+        w.write(
+            ".obsidian/daily-notes.json",
+            json.dumps({"folder": "Daily", "format": "YYYY-MM-DD"}, indent=2) + "\n",
+        )
         w.write(".obsidian/templates.json", json.dumps({"folder": "Templates"}, indent=2) + "\n")
         app = {"useMarkdownLinks": False, "newLinkFormat": "shortest", "alwaysUpdateLinks": True}
         w.write(".obsidian/app.json", json.dumps(app, indent=2) + "\n")
@@ -487,7 +514,9 @@ class _Vault:
         elif rng.random() < 0.97:
             L.append(f"stage: {stage.capitalize() if rng.random() < 0.04 else stage}")
         if rng.random() < 0.15:
-            cad = rng.choice(("30d", "6w", "3m", "1y", "weekly", "monthly", "quarterly", "yearly", "45", "2w"))
+            cad = rng.choice(
+                ("30d", "6w", "3m", "1y", "weekly", "monthly", "quarterly", "yearly", "45", "2w")
+            )
             L.append(f"cadence: {cad}")
         if rng.random() < 0.7:
             key = "org" if rng.random() < 0.04 else "company"
@@ -499,9 +528,13 @@ class _Vault:
         if rng.random() < 0.6:
             L.append(f"email: {handle}@{rng.choice(DOMAINS)}")
         if rng.random() < 0.35:
-            L.append(f'phone: "+{rng.randint(1, 49)} {rng.randint(200, 999)} 555 {rng.randint(0, 9999):04d}"')
+            L.append(
+                f'phone: "+{rng.randint(1, 49)} {rng.randint(200, 999)} 555 {rng.randint(0, 9999):04d}"'
+            )
         if rng.random() < 0.4:
-            L.append(f"linkedin: https://www.linkedin.com/in/{handle.replace('.', '-')}-{rng.randint(1, 9999)}")
+            L.append(
+                f"linkedin: https://www.linkedin.com/in/{handle.replace('.', '-')}-{rng.randint(1, 9999)}"
+            )
         if rng.random() < 0.5:
             tags = rng.sample(TAGS, rng.randint(1, 4))
             if rng.random() < 0.5:
@@ -512,7 +545,9 @@ class _Vault:
         if broken == "bad-birthday":
             L.append("birthday: next tues")
         elif rng.random() < 0.45:
-            b = date.fromordinal(rng.randint(date(1955, 1, 1).toordinal(), date(2002, 12, 31).toordinal()))
+            b = date.fromordinal(
+                rng.randint(date(1955, 1, 1).toordinal(), date(2002, 12, 31).toordinal())
+            )
             r = rng.random()
             if r < 0.7:
                 L.append(f"birthday: {b.isoformat()}")
@@ -524,7 +559,9 @@ class _Vault:
         if rng.random() < 0.10:
             L.append(f"follow_up: {iso(TODAY_ORD + rng.randint(-60, 60))}")
             if rng.random() < 0.5:
-                L.append(f"follow_up_note: send the {rng.choice(THINGS)} about {rng.choice(TOPICS)}")
+                L.append(
+                    f"follow_up_note: send the {rng.choice(THINGS)} about {rng.choice(TOPICS)}"
+                )
         if rng.random() < 0.05:
             L.append(f"last_contact: {iso(rng.randint(created, TODAY_ORD))}")
         if rng.random() < 0.15:
@@ -545,7 +582,9 @@ class _Vault:
         if rng.random() < 0.85:
             L.append(f"created: {iso(created)}")
         if broken == "invalid-yaml":
-            L.insert(2, rng.choice(("role: Head of: Data", "tags: [mentor, berlin", "\tstage: cold")))
+            L.insert(
+                2, rng.choice(("role: Head of: Data", "tags: [mentor, berlin", "\tstage: cold"))
+            )
         if broken != "unclosed-front-matter":
             L.append("---")
         L.append("")
@@ -571,7 +610,9 @@ class _Vault:
                 arrow = "→" if rng.random() < 0.7 else "->"
                 moves.append((d, f"stage: {RINGS[r0 + k]} {arrow} {RINGS[r0 + k + 1]}"))
         elif p.ring < 3 and rng.random() < 0.03:
-            moves.append((rng.randint(created, TODAY_ORD), f"stage: {RINGS[p.ring + 1]} → {RINGS[p.ring]}"))
+            moves.append(
+                (rng.randint(created, TODAY_ORD), f"stage: {RINGS[p.ring + 1]} → {RINGS[p.ring]}")
+            )
         items = moves[: max(0, 12 - n)] if n < 12 else []
         for _ in range(n):
             d = rng.randint(created, TODAY_ORD + (30 if rng.random() < 0.01 else 0))
@@ -615,7 +656,9 @@ class _Vault:
         for name in self.companies[: self.company_notes]:
             L = ["---", "type: company", f"industry: {rng.choice(COMPANY_SUFFIXES).lower()}"]
             if rng.random() < 0.6:
-                L.append(f"website: https://www.{ascii_fold(name).lower().replace(' ', '')}.example")
+                L.append(
+                    f"website: https://www.{ascii_fold(name).lower().replace(' ', '')}.example"
+                )
             L += ["---", "", f"# {name}", "", self.text.para(rng, 2, 6), ""]
             if rng.random() < 0.5:
                 L += ["## People", ""]
@@ -629,7 +672,10 @@ class _Vault:
         for folder, title in titles:
             L: list[str] = []
             if rng.random() < 0.5:
-                L += ["---", f"tags: [{', '.join(rng.sample(('idea', 'draft', 'reading', 'project', 'reference', 'todo'), 2))}]"]
+                L += [
+                    "---",
+                    f"tags: [{', '.join(rng.sample(('idea', 'draft', 'reading', 'project', 'reference', 'todo'), 2))}]",
+                ]
                 if rng.random() < 0.4:
                     L.append(f"status: {rng.choice(('draft', 'done', 'someday'))}")
                 if rng.random() < 0.3:
@@ -645,7 +691,13 @@ class _Vault:
                     L += [f"- {self.text.para(rng, 1, 1)}" for _ in range(rng.randint(2, 5))]
                     L.append("")
                 elif r < 0.9:
-                    L += ["```python", f"notes = load('{title}')  # see [[Not A Link]]", "print(len(notes))", "```", ""]
+                    L += [
+                        "```python",
+                        f"notes = load('{title}')  # see [[Not A Link]]",
+                        "print(len(notes))",
+                        "```",
+                        "",
+                    ]
                 else:
                     L += [f"> {self.text.para(rng, 1, 2)}", ""]
             links = []
@@ -667,7 +719,17 @@ class _Vault:
         link = self.wikilink(rng, p)
         r = rng.random()
         if r < 0.40:
-            kind = rng.choice(("Call with", "Coffee with", "Lunch with", "Met", "Dinner with", "Emailed", "Messaged"))
+            kind = rng.choice(
+                (
+                    "Call with",
+                    "Coffee with",
+                    "Lunch with",
+                    "Met",
+                    "Dinner with",
+                    "Emailed",
+                    "Messaged",
+                )
+            )
             return f"- {kind} {link} about {rng.choice(TOPICS)}"
         if r < 0.52:
             return f"- [ ] Follow up with {link} about the {rng.choice(THINGS)}"
@@ -698,10 +760,20 @@ class _Vault:
             day = date.fromordinal(d)
             L: list[str] = []
             if rng.random() < 0.2:
-                L += ["---", "tags: [daily]" if rng.random() < 0.5 else "tags:\n  - daily", "---", ""]
+                L += [
+                    "---",
+                    "tags: [daily]" if rng.random() < 0.5 else "tags:\n  - daily",
+                    "---",
+                    "",
+                ]
             if rng.random() < 0.5:
-                L += [f"# {WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}, {day.year}", ""]
-            links = [self.daily_link_line(rng, d) for _ in range(_weighted(rng, (15, 25, 25, 17, 10, 8)))]
+                L += [
+                    f"# {WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}, {day.year}",
+                    "",
+                ]
+            links = [
+                self.daily_link_line(rng, d) for _ in range(_weighted(rng, (15, 25, 25, 17, 10, 8)))
+            ]
             if rng.random() < 0.06:
                 links.append(f"- Gave a talk at {rng.choice(EVENTS)} #exposure")
             if links:
@@ -709,7 +781,11 @@ class _Vault:
             for _ in range(rng.randint(0, 4)):
                 L += [self.text.para(rng, 1, 6), ""]
             if rng.random() < 0.3:
-                L += ["## Tasks", ""] + [f"- [ ] {self.text.phrase(rng)}" for _ in range(rng.randint(1, 4))] + [""]
+                L += (
+                    ["## Tasks", ""]
+                    + [f"- [ ] {self.text.phrase(rng)}" for _ in range(rng.randint(1, 4))]
+                    + [""]
+                )
             self.w.write_odd(f"Daily/{iso(d)}.md", "\n".join(L) + "\n", rng)
 
     def write_meetings(self) -> None:
@@ -718,7 +794,11 @@ class _Vault:
         lo = TODAY_ORD - max(daily, 365 * 3) + 1
         used: dict[str, None] = {}
         for _ in range(self.plan["meetings"]):
-            d = TODAY_ORD + rng.randint(1, 70) if rng.random() < 0.03 else rng.randint(lo, TODAY_ORD)
+            d = (
+                TODAY_ORD + rng.randint(1, 70)
+                if rng.random() < 0.03
+                else rng.randint(lo, TODAY_ORD)
+            )
             who = [self.pick(rng) for _ in range(_weighted(rng, (45, 30, 15, 10)) + 1)]
             r = rng.random()
             kind = rng.choice(MEETING_KINDS)
@@ -749,10 +829,17 @@ class _Vault:
             L += [f"tags: [{', '.join(tags)}]", "---", "", f"# {title}", ""]
             if rng.random() < 0.4:
                 L += [self.text.para(rng, 1, 3), ""]
-            L += ["## Notes", ""] + [f"- {self.text.para(rng, 1, 3)}" for _ in range(rng.randint(2, 6))] + [""]
+            L += (
+                ["## Notes", ""]
+                + [f"- {self.text.para(rng, 1, 3)}" for _ in range(rng.randint(2, 6))]
+                + [""]
+            )
             if rng.random() < 0.5:
                 L += ["## Actions", ""]
-                L += [f"- [ ] {self.text.phrase(rng)} ({self.wikilink(rng, rng.choice(who))})" for _ in range(rng.randint(1, 3))]
+                L += [
+                    f"- [ ] {self.text.phrase(rng)} ({self.wikilink(rng, rng.choice(who))})"
+                    for _ in range(rng.randint(1, 3))
+                ]
                 L.append("")
             self.w.write_odd(rel, "\n".join(L) + "\n", rng)
 
@@ -786,7 +873,9 @@ exposure_tag = "exposure"
 """
 
 
-def generate(out: str | os.PathLike[str], contacts: int, notes: int, seed: int | str = 1) -> Summary:
+def generate(
+    out: str | os.PathLike[str], contacts: int, notes: int, seed: int | str = 1
+) -> Summary:
     """Write a vault of `contacts` person notes and `notes` other notes into `out`.
 
     Same arguments, same bytes. Raises TargetNotEmpty if `out` holds anything.
@@ -805,7 +894,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks.genvault",
         description="Write a deterministic synthetic kith vault (same arguments, same bytes).",
     )
-    ap.add_argument("--size", choices=sorted(PRESETS), help="preset: ci 200/1,000, small 1,000/10,000, large 10,000/100,000")
+    ap.add_argument(
+        "--size",
+        choices=sorted(PRESETS),
+        help="preset: ci 200/1,000, small 1,000/10,000, large 10,000/100,000",
+    )
     ap.add_argument("--contacts", type=int, help="number of person notes (overrides --size)")
     ap.add_argument("--notes", type=int, help="number of other notes (overrides --size)")
     ap.add_argument("--seed", default="1", help="seed (default 1)")

@@ -161,6 +161,7 @@ def filled(body: str = "- one\n- two", eol: str = "\n") -> str:
         lambda t: t.replace("- two", "- two (edited)"),
         lambda t: t.replace("- one\n", "- one\nmy own line\n"),
         lambda t: t.replace("- one\n", ""),
+        lambda t: t.replace("- one\n- two\n", ""),  # body deleted, hash line left
         lambda t: re.sub(r"<!-- kith-hash [0-9a-f]+ -->\n", "", t),
         lambda t: t.replace("<!-- kith-hash", "<!-- kith-hash 0"),
         lambda t: t.replace("-->\n<!-- /kith:idx", "-->\nappended\n<!-- /kith:idx"),
@@ -181,7 +182,6 @@ def test_hand_edit_is_kept_and_reported(edit: Callable[[str], str]) -> None:
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda t: t.replace("- one\n- two\n", ""),  # body deleted, hash left
         lambda t: re.sub(r"(<!-- kith:idx -->\n).*?(<!-- /kith:idx -->)", r"\1\2", t, flags=re.S),
         lambda t: re.sub(r"(<!-- kith:idx -->\n).*?(<!-- /kith:idx -->)", r"\1  \n\t\n\2", t,
                          flags=re.S),
@@ -364,9 +364,11 @@ def test_parse_options() -> None:
 EOLS = st.sampled_from(["\n", "\r\n", "\r"])
 NAMES = st.sampled_from(["a", "b", "idx", "over-due", "x_1"])
 # User text that is never a marker or a fence (kith never appears, no ``` or ~~~).
-SAFE_LINE = st.text(
-    alphabet=st.sampled_from(list("ab <!->#:/[]|*\u2028\x0c\t") + ["é", "-->"]), max_size=20
-).filter(lambda s: "kith" not in s)
+SAFE_LINE = (
+    st.lists(st.sampled_from(list("ab <!->#:/[]|*\u2028\x0c\té") + ["-->", "<!--"]), max_size=12)
+    .map("".join)
+    .filter(lambda s: "kith" not in s)
+)
 HOSTILE_RENDER = st.lists(
     st.sampled_from(
         [
@@ -449,7 +451,7 @@ def test_only_block_insides_change_and_fills_are_idempotent(
     # Idempotent: the same render again changes nothing.
     out2, problems2 = fill_blocks(out1, PATH, render)
     assert out2 == out1
-    assert problems2 == problems1
+    assert [p.message for p in problems2] == [p.message for p in problems1]
     # Any number of fills with other content keeps markers balanced and the outside intact.
     out = out1
     for _ in range(3):

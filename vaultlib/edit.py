@@ -98,7 +98,7 @@ _TIMESTAMP = re.compile(
 
 def _plain_is_safe(s: str) -> bool:
     """True when `s` written without quotes reads back as the same string in YAML 1.1 and 1.2."""
-    if not s or s != s.strip() or _NEEDS_ESCAPE.search(s) or "\t" in s:
+    if not s or s != s.strip() or _NEEDS_ESCAPE.search(s) or re.search("[\t\n\r]", s):
         return False
     if s[0] in _INDICATOR_START:
         return False
@@ -660,10 +660,13 @@ def add_log_line(text: str, headings: Sequence[str], entry: str, entry_date: dat
     if found is None:
         if not lines:
             return f"## {headings[0]}{eol}{entry}{eol}"
-        had_final = bool(line_ending(lines[-1]))
-        out = text if had_final else text + eol
+        last_eol = line_ending(lines[-1])
+        out = text if last_eol else text + eol
         if not _is_blank(strip_eol(lines[-1])):
-            out += eol
+            # The blank line repeats the last line's own ending: an `\n` after a
+            # last line ending in `\r` would merge with it into one `\r\n`.
+            out += last_eol or eol
+        had_final = bool(last_eol)
         return out + f"## {headings[0]}{eol}{entry}" + (eol if had_final else "")
 
     heading_at = found[0]

@@ -65,7 +65,7 @@ class FrontMatter:
 
 _OPEN_RE = re.compile(r"---[ \t]*(\r\n|\r|\n|\Z)")
 _TOML_RE = re.compile(r"\+\+\+[ \t]*(?:\r\n|\r|\n|\Z)")
-_CLOSE_RE = re.compile(r"(?:\r\n|\r|\n)((?:---|\.\.\.)[ \t]*)(\r\n|\r|\n|\Z)")
+_CLOSE_RE = re.compile(r"(?<=[\r\n])(?:---|\.\.\.)[ \t]*(\r\n|\r|\n|\Z)")
 _EOL_RE = re.compile(r"\r\n|\r|\n")
 
 _UNCLOSED_HINT = (
@@ -77,46 +77,39 @@ _UNCLOSED_HINT = (
 def read_front_matter(text: str, path: str) -> FrontMatter:
     """Read the front matter of a note's text (already decoded, without a BOM).
 
-    Never raises: every problem with the text comes back as a `Problem`.
+    Front matter exists only when line 1 is `---` (trailing spaces allowed); it
+    ends at the next line that is `---` or `...`. Never raises: every problem
+    with the text comes back as a `Problem`, and `data` is None whenever there
+    is an error, so the caller can skip the note.
     """
     return _read(text, path, use_fast=True)
 
 
 def _read(text: str, path: str, *, use_fast: bool) -> FrontMatter:
-    opened = _OPEN_RE.match(text)
+    opened = _OPEN_RE.match(text) if text.startswith("---") else None
     if opened is None:
         return _no_front_matter(text, path)
-    if not opened.group(1):  # the whole file is '---'
-        return _unclosed(path)
     start = opened.end()
-    closed = _CLOSE_RE.search(text, start - len(opened.group(1)))
-    if closed is None:
+    if not opened.group(1):  # no line break: the whole file is '---'
         return _unclosed(path)
-    block_end = closed.start(1)
+    found = _find_closer(text, opened.start(1) + 1)
+    if found is None:
+        return _unclosed(path)
+    block_end, body_offset = found
     block = text[start:block_end]
-    close_line = 2 + _count_eols(block)
-    body_offset = closed.end()
-    body_line = close_line + 1
+    body_line = 3 + _count_eols(block)  # line 1, the block's lines, the closing line
 
     def done(
         data: dict[str, Any] | None, key_lines: dict[str, int], problems: list[Problem]
     ) -> FrontMatter:
         return FrontMatter(data, key_lines, body_line, body_offset, tuple(problems))
 
-    size = len(block.encode("utf-8", "surrogatepass"))
-    if size > MAX_BYTES:
-        return done(
-            None,
-            {},
-            [
-                Problem(
-                    path,
-                    1,
-                    f"front matter is {size} bytes, over the {MAX_BYTES} byte limit",
-                    "move long text out of the properties and into the note body",
-                )
-            ],
-        )
+    if len(block) * 4 > MAX_BYTES:
+        size = len(block.encode("utf-8", "surrogatepass"))
+        if size > MAX_BYTES:
+            message = f"front matter is {size} bytes, over the {MAX_BYTES} byte limit"
+            hint = "move long text out of the properties and into the note body"
+            return done(None, {}, [Problem(path, 1, message, hint)])
     if use_fast:
         fast = _fast_parse(block)
         if fast is not None:
@@ -124,14 +117,37 @@ def _read(text: str, path: str, *, use_fast: bool) -> FrontMatter:
     try:
         data, key_lines, problems = _slow_parse(block, path)
     except Exception as exc:  # last resort: the contract is "never raises"
-        problem = Problem(
-            path,
-            1,
-            f"could not read front matter (internal error: {type(exc).__name__}: {exc})",
-            "please report this note to the kith developers",
-        )
+        message = f"could not read front matter (internal error: {type(exc).__name__}: {exc})"
+        problem = Problem(path, 1, message, "please report this note to the kith developers")
         return done(None, {}, [problem])
     return done(data, key_lines, problems)
+
+
+def _find_closer(text: str, start: int) -> tuple[int, int] | None:
+    """(start, end including its line break) of the line closing the block.
+
+    `start` is just after the first line break of line 1 (inside a `\\r\\n`
+    when that is the ending, which does no harm). The common case, where the
+    first `---` or `...` in the text is the closing line, costs two `find`s.
+    """
+    dashes = text.find("---", start)
+    dots = text.find("...", start, dashes + 3 if dashes >= 0 else len(text))
+    first = dots if dots >= 0 and (dashes < 0 or dots < dashes) else dashes
+    if first < 0:
+        return None
+    if text[first - 1] in "\r\n":
+        end = first + 3
+        length = len(text)
+        while end < length and text[end] in " \t":
+            end += 1
+        if end == length:
+            return first, end
+        if text[end] == "\n":
+            return first, end + 1
+        if text[end] == "\r":
+            return first, end + (2 if text.startswith("\n", end + 1) else 1)
+    m = _CLOSE_RE.search(text, start)
+    return (m.start(), m.end()) if m else None
 
 
 def _count_eols(block: str) -> int:
@@ -237,137 +253,128 @@ def resolve_plain(value: str) -> Any:
 # Accepts only flat front matter it is sure about and returns None ("not
 # handled") for anything else; the slow path then gives the answer. The
 # property test in tests/test_frontmatter.py holds the two paths to the same
-# result.
+# result. Written for speed: str methods first, a regex only where needed.
 
-# Anything the fast path does not want to reason about: tabs, characters YAML
-# rejects or treats as line breaks (NEL, U+2028/9), and U+FEFF.
-_FAST_BAD_CHARS = re.compile(
-    "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
-# A value on one line: double-quoted without escapes, single-quoted without
-# '', or plain. A plain value may not start with an indicator ('-' only
-# before a digit or '.'); it runs to the first '#', which must follow a space
-# (checked in code, as are ': ' and a trailing ':').
-_VALUE = r"""(?:"([^"\\]*)"(?:[ ]+\#.*|[ ]*)|'([^']*)'(?:[ ]+\#.*|[ ]*)|([^\s\-?:,\[\]{}\#&*!|>'"%@`][^\#]*|-[0-9.][^\#]*)(\#.*)?)"""
-_FAST_LINE_RE = re.compile(
-    r"(\w(?:[\w .\-]*[\w.\-])?):(?:[ ]+(?:" + _VALUE + r"|(\[.*)))?([ ]*\#.*|[ ]*)\Z", re.VERBOSE
-)
-_FAST_ITEM_RE = re.compile(r"([ ]*)-[ ]+" + _VALUE + r"\Z", re.VERBOSE)
-_FAST_ITEM_START_RE = re.compile(r"[ ]*-(?:[ ]|\Z)")
+_FAST_KEY_RE = re.compile(r"\w(?:[\w .\-]*[\w.\-])?\Z")
+_FAST_KEYS_SEEN: set[str] = set()  # keys that passed _FAST_KEY_RE (vaults reuse few names)
+_MAX_FAST_KEY = 1000  # PyYAML refuses implicit keys longer than 1024 characters
+# First characters a plain value may not have here (YAML indicators and space).
+_PLAIN_BAD_START = frozenset("?:,[]{}#&*!|>'\"%@` ")
+_NEGATIVE_NUMBER_START = frozenset("0123456789.")
 _FLOW_ITEM_RE = re.compile(
     r"""[ ]*(?:"([^"\\]*)"|'([^']*)'|([^\s,\[\]{}\#:?"'&*!|>%@`\-][^,\[\]{}\#:?]*?|-[0-9.][^,\[\]{}\#:?]*?))[ ]*([,\]])""",
     re.VERBOSE,
 )
 _FLOW_TAIL_RE = re.compile(r"(?:[ ]+(?:\#.*)?)?\Z")
-_MAX_FAST_KEY = 1000  # PyYAML refuses implicit keys longer than 1024 characters
+_BAIL: Any = object()
 
 
 def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     """Parse flat front matter, or return None when it is not sure."""
-    if _FAST_BAD_CHARS.search(block):
+    if "\r" in block:
+        lines = _EOL_RE.split(block)
+        printable = "".join(lines).isprintable()
+    else:
+        lines = block.split("\n")
+        printable = block.replace("\n", "").isprintable()
+    if not printable:
+        # Tabs, control characters, NEL, U+2028/9, U+FEFF, NBSP...: the slow path decides.
         return None
-    lines = block.split("\n") if "\r" not in block else _EOL_RE.split(block)
-    if lines and lines[-1] == "":
+    if lines[-1] == "":
         lines.pop()
     data: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
     nodes = 1
-    i = 0
-    n = len(lines)
-    match_line = _FAST_LINE_RE.match
-    while i < n:
-        line = lines[i]
-        m = match_line(line)
-        if m is None:
+    list_key: str | None = None  # the `key:` whose block list items may follow
+    items: list[Any] = []
+    indent = -1
+    for number, line in enumerate(lines, 2):
+        first = line[:1]
+        if first == " " or first == "-" or first == "#" or not first:
             stripped = line.lstrip(" ")
             if not stripped or stripped[0] == "#":
-                i += 1
                 continue
-            return None  # indented content (nested map, continuation line) or not a key
-        key, dq, sq, plain, comment, flow, tail = m.groups()
-        if key in data or len(key) > _MAX_FAST_KEY:
-            return None
-        key_lines[key] = i + 2
-        i += 1
-        if dq is not None:
-            data[key] = dq
-            nodes += 2
-        elif sq is not None:
-            data[key] = sq
-            nodes += 2
-        elif plain is not None:
-            value = _fast_plain(plain, comment)
+            if list_key is None or stripped[:2] != "- ":
+                return None  # nested map, continuation line, stray item...
+            width = len(line) - len(stripped)
+            if indent < 0:
+                indent = width
+                items = data[list_key] = []
+            elif width != indent:
+                return None
+            value = stripped[2:].lstrip(" ")
+            if not value:
+                return None
+            value = _fast_scalar(value)
             if value is _BAIL:
                 return None
-            data[key] = value
-            nodes += 2
-        elif flow is not None:
-            items = _fast_flow_list(flow)
-            if items is None:
-                return None
-            data[key] = items
-            nodes += 2 + len(items)
-        else:
-            if "#" in tail:
-                return None  # `key: #tag` reads as a comment; the slow path warns
-            items, i = _fast_block_list(lines, i)
-            if items is None:
-                return None
-            data[key] = items if items is not _NO_LIST else None
-            nodes += 2 + (len(items) if items is not _NO_LIST else 0)
-        if nodes > MAX_NODES:
+            items.append(value)
+            nodes += 1
+            continue
+        colon = line.find(":")
+        if colon <= 0:
             return None
+        key = line[:colon]
+        if key not in _FAST_KEYS_SEEN:
+            if len(key) > _MAX_FAST_KEY or not _FAST_KEY_RE.match(key):
+                return None
+            if len(_FAST_KEYS_SEEN) < 4096:
+                _FAST_KEYS_SEEN.add(key)
+        if key in data:
+            return None
+        key_lines[key] = number
+        list_key = None
+        rest = line[colon + 1 :]
+        value = rest.lstrip(" ")
+        if not value:
+            list_key = key
+            indent = -1
+            value = None
+        elif rest[0] != " ":
+            return None
+        elif value[0] == "[":
+            value = _fast_flow_list(value)
+            if value is None:
+                return None
+            nodes += len(value)
+        else:
+            value = _fast_scalar(value)
+            if value is _BAIL:
+                return None
+        data[key] = value
+        nodes += 2
+    if nodes > MAX_NODES:
+        return None
     return data, key_lines
 
 
-_BAIL: Any = object()
-_NO_LIST: list[Any] = []  # sentinel: `key:` is followed by no block list
-
-
-def _fast_plain(plain: str, comment: str | None) -> Any:
-    if comment is not None and not plain.endswith(" "):
-        return _BAIL  # '#' inside a value
-    plain = plain.rstrip(" ")
-    if ": " in plain or plain.endswith(":"):
+def _fast_scalar(value: str) -> Any:
+    """A quoted or plain scalar (with an optional comment) filling the rest of a line."""
+    first = value[0]
+    if first == '"' or first == "'":
+        end = value.find(first, 1)
+        if end < 0:
+            return _BAIL  # multi-line, or a `'` escaped as `''`
+        text = value[end + 1 :]
+        if text and (text[0] != " " or text.lstrip(" ")[:1] not in ("", "#")):
+            return _BAIL
+        text = value[1:end]
+        if first == '"' and "\\" in text:
+            return _BAIL
+        return text
+    if first in _PLAIN_BAD_START:
         return _BAIL
-    return resolve_plain(plain)
-
-
-def _fast_block_list(lines: list[str], i: int) -> tuple[list[Any] | None, int]:
-    """Items of a block list starting at line i; (_NO_LIST, i) when there is none."""
-    n = len(lines)
-    j = i
-    indent = -1
-    items: list[Any] = []
-    while j < n:
-        line = lines[j]
-        m = _FAST_ITEM_RE.match(line)
-        if m is None:
-            stripped = line.lstrip(" ")
-            if not stripped or stripped[0] == "#":
-                j += 1
-                continue
-            if line[0] != " " and not _FAST_ITEM_START_RE.match(line):
-                break  # the next top-level key (or something the main loop refuses)
-            return None, j
-        width, dq, sq, plain, comment = m.groups()
-        if indent < 0:
-            indent = len(width)
-        elif len(width) != indent:
-            return None, j
-        if dq is not None:
-            items.append(dq)
-        elif sq is not None:
-            items.append(sq)
-        else:
-            value = _fast_plain(plain, comment)
-            if value is _BAIL:
-                return None, j
-            items.append(value)
-        j += 1
-    if indent < 0:
-        return _NO_LIST, i
-    return items, j
+    if first == "-" and value[1:2] not in _NEGATIVE_NUMBER_START:
+        return _BAIL  # `- x`, `-x`, `---`: leave to YAML
+    hash_at = value.find("#")
+    if hash_at >= 0:
+        if value[hash_at - 1] != " ":
+            return _BAIL  # `C#`, `a#b`: part of the value in YAML, not worth the risk here
+        value = value[:hash_at]
+    value = value.rstrip(" ")
+    if value[-1] == ":" or ": " in value:
+        return _BAIL
+    return resolve_plain(value)
 
 
 def _fast_flow_list(text: str) -> list[Any] | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .dates import next_birthday
 from .model import Contact, DatedNote, Goal, Interaction, Move
-from .query import Status, find_overdue, statuses
+from .query import Status, contact_status, find_overdue, statuses
 from .vault import Vault
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # never strftime: locale
@@ -30,7 +30,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # never strftime: 
 NEXT_STEPS: dict[str, str] = {
     "cold": "Find a warm introduction, or ask for a coffee with a clear purpose",
     "lukewarm": "Suggest a coffee or lunch, and offer something useful",
-    "strategic": "Make time face to face: thank them, and return a favour",
+    "strategic": "Meet face to face, thank them, and return a favour",
     "buddy": "Keep it warm, and ask whom they could introduce you to",
 }
 _DEPTH_ORDER = ("cold", "lukewarm", "strategic", "buddy")
@@ -175,7 +175,8 @@ class OverdueReport:
     follow_up_count: int
 
 
-def _overdue_row(s: Status, rings: Sequence[str], today: date) -> OverdueRow:
+def overdue_row(s: Status, rings: Sequence[str], today: date) -> OverdueRow:
+    """One overdue contact as the report shows it: last contact, what it was about, next step."""
     c = s.contact
     step = next_step(c.ring, rings)
     if s.follow_up_due and c.follow_up_note:
@@ -204,7 +205,7 @@ def overdue_report(vault: Vault, today: date, *, ring: str | None = None,
     by_ring: dict[str | None, list[OverdueRow]] = {}
     for s in sorted(late, key=lambda s: (order.inner_first(s.contact.ring), -(s.days_overdue or 0),
                                          *name_order(s.contact))):  # fmt: skip
-        by_ring.setdefault(s.contact.ring, []).append(_overdue_row(s, rings, today))
+        by_ring.setdefault(s.contact.ring, []).append(overdue_row(s, rings, today))
     groups: list[RingGroup] = []
     left = limit
     for r, rows in by_ring.items():
@@ -215,7 +216,7 @@ def overdue_report(vault: Vault, today: date, *, ring: str | None = None,
             left -= len(taken)
         groups.append(RingGroup(r, ring_label(r), next_step(r, rings), taken))
     never_rows = [
-        _overdue_row(s, rings, today)
+        overdue_row(s, rings, today)
         for s in sorted(never, key=lambda s: (order.inner_first(s.contact.ring), *name_order(s.contact)))
     ]
     follow = find_follow_ups(vault, today, ring)
@@ -443,9 +444,10 @@ def funnel_json(f: FunnelReport) -> dict[str, Any]:
 
 # --- upcoming -------------------------------------------------------------------------
 
-BIRTHDAY, FOLLOW_UP, MEETING, ANNIVERSARY = "birthday", "follow-up", "meeting", "anniversary"
-_EVENT_ORDER = {BIRTHDAY: 0, FOLLOW_UP: 1, MEETING: 2, ANNIVERSARY: 3}
-EVENT_LABELS = {BIRTHDAY: "Birthday", FOLLOW_UP: "Follow-up", MEETING: "Meeting", ANNIVERSARY: "Anniversary"}
+BIRTHDAY, FOLLOW_UP, CHECK_IN, MEETING, ANNIVERSARY = "birthday", "follow-up", "check-in", "meeting", "anniversary"
+_EVENT_ORDER = {BIRTHDAY: 0, FOLLOW_UP: 1, CHECK_IN: 2, MEETING: 3, ANNIVERSARY: 4}
+EVENT_LABELS = {BIRTHDAY: "Birthday", FOLLOW_UP: "Follow-up", CHECK_IN: "Check-in due", MEETING: "Meeting",
+                ANNIVERSARY: "Anniversary"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -454,10 +456,10 @@ class Event:
     weekday: str  # Mon … Sun
     in_days: int  # 0 = today
     when: str  # "today", "tomorrow", "in 5 days"
-    kind: str  # birthday | follow-up | meeting | anniversary
-    label: str  # Birthday | Follow-up | Meeting | Anniversary
+    kind: str  # birthday | follow-up | check-in | meeting | anniversary
+    label: str  # Birthday | Follow-up | Check-in due | Meeting | Anniversary
     people: tuple[Contact, ...]
-    text: str  # "turns 41", the follow-up note, the meeting title, "3 years since you first met"
+    text: str  # "turns 41", the follow-up note, "every 60 days", the meeting title, "3 years since you first met"
     note: Ref | None  # the meeting note, when it is not a person's own note
     age: int | None = None  # birthdays with a known year
     years: int | None = None  # anniversaries
@@ -484,7 +486,8 @@ def _anniversary(d: date, year: int) -> date:
 
 
 def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = None) -> list[Event]:
-    """Birthdays, follow-ups, planned meetings and first-meeting anniversaries in [today, today+days]."""
+    """Birthdays, follow-ups, check-ins falling due, planned meetings and first-meeting
+    anniversaries in [today, today+days]."""
     until = today + timedelta(days=days)
     events: list[tuple[tuple[Any, ...], Event]] = []
 
@@ -507,6 +510,11 @@ def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = No
                 add(d, BIRTHDAY, (c,), f"turns {age}" if age else "", age=age)
         if c.follow_up is not None and today <= c.follow_up <= until:
             add(c.follow_up, FOLLOW_UP, (c,), c.follow_up_note or "")
+        s = contact_status(c, vault, today)
+        if s.cadence_days and s.last_contact is not None:
+            due = s.last_contact + timedelta(days=s.cadence_days)
+            if today <= due <= until and due != c.follow_up:
+                add(due, CHECK_IN, (c,), f"every {s.cadence_days} days, last contact {s.last_contact.isoformat()}")
         for i in c.interactions:
             if today < i.date <= until:
                 key = (i.date, i.source, i.line if i.source == c.path else 0)
@@ -860,8 +868,9 @@ def dashboard_report(vault: Vault, today: date, *, limit: int | None = None) -> 
     late.sort(key=lambda s: (order.inner_first(s.contact.ring), -(s.days_overdue or 0), *name_order(s.contact)))
     for s in late[:DASHBOARD_OVERDUE]:
         c = s.contact
+        step = next_step(c.ring, config.rings)
         candidates.append(("overdue", c, "Check in with",
-                           f"{c.ring}, {_days(s.days_overdue or 0)} overdue: {next_step(c.ring, config.rings).lower()}"))  # fmt: skip
+                           f"{_days(s.days_overdue or 0)} overdue ({c.ring}); {step[:1].lower()}{step[1:]}"))  # fmt: skip
     for e in birthdays:
         if e.in_days == 1:
             candidates.append((BIRTHDAY, e.people[0], "Wish a happy birthday to", _join("tomorrow", e.text)))

@@ -1,0 +1,292 @@
+"""The reports kith writes into the vault, and the generated blocks it fills in notes.
+
+This module owns the registry (report name -> query, template, file name, the
+options a block may pass), the generated-report front matter and the mark that
+lets kith recognise its own files, rendering every report (`render_reports`, pure
+apart from reading templates) and writing them plus every note's generated blocks
+through one `Writer` (`write_reports`). A file at a report path that kith did not
+generate is reported and left alone. It never decides what a report says (that is
+`insights`), never formats values (that is `render` and the templates) and never
+writes except through `write.Writer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from . import insights
+from .blocks import Block, fill_blocks
+from .errors import KithError, UnsafePath, WriteRefused
+from .model import ERROR, Problem
+from .render import Renderer, normalize_output
+from .textutil import BOM_BYTES, decode_note, encode_note
+from .vault import Vault
+from .write import CREATED, WOULD_WRITE, WRITTEN, Writer, WriteResult
+
+# The first front-matter key of every report: kith overwrites a report path only
+# when the file there starts with these lines.
+GENERATED_MARK = "kith: generated report"
+FRONT_MATTER = (
+    "---\n"
+    f"{GENERATED_MARK} (edits are overwritten)\n"
+    "as_of: {today}\n"
+    "tags:\n"
+    "  - kith/report\n"
+    "---\n"
+)
+
+
+class UnknownReport(KithError):
+    """A report name kith does not know."""
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    name: str  # "overdue": the NAME in `kith report NAME` and `<!-- kith:NAME -->`
+    title: str  # "Overdue": the file name without .md
+    summary: str  # one line for the dashboard's list of reports
+    build: Callable[[Vault, date, dict[str, Any]], Any]
+    options: tuple[str, ...]  # what a generated block may pass
+
+    @property
+    def template(self) -> str:
+        return f"{self.name}.md.j2"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.title}.md"
+
+
+REPORTS: tuple[ReportSpec, ...] = (
+    ReportSpec("overdue", "Overdue", "who is due for a check-in, by ring, with a next step",
+               lambda v, t, o: insights.overdue_report(v, t, **o), ("limit", "ring")),
+    ReportSpec("funnel", "Funnel", "people per ring, moves inward and outward, stalled people",
+               lambda v, t, o: insights.funnel_report(v, t, **o), ("limit",)),
+    ReportSpec("upcoming", "Upcoming", "birthdays, follow-ups, planned meetings and anniversaries",
+               lambda v, t, o: insights.upcoming_report(v, t, **o), ("days", "limit", "ring")),
+    ReportSpec("reconnect", "Reconnect", "dormant ties worth reviving",
+               lambda v, t, o: insights.reconnect_report(v, t, **o), ("days", "limit", "ring")),
+    ReportSpec("reciprocity", "Reciprocity", "gives and asks in the last 12 months",
+               lambda v, t, o: insights.reciprocity_report(v, t, **o), ("days", "limit", "ring")),
+    ReportSpec("goals", "Goals", "progress on your goals against the time left",
+               lambda v, t, o: insights.goals_report(v, t, **o), ("limit",)),
+    ReportSpec("dashboard", "Dashboard", "today's top actions and the headline numbers",
+               lambda v, t, o: insights.dashboard_report(v, t, **o), ("limit",)),
+)  # fmt: skip
+REPORT_NAMES: tuple[str, ...] = tuple(s.name for s in REPORTS)
+_BY_NAME: dict[str, ReportSpec] = {s.name: s for s in REPORTS}
+
+
+def select_reports(names: Sequence[str] | None) -> list[ReportSpec]:
+    """The specs for `names` (case-insensitive) in registry order; all when None or empty."""
+    if not names:
+        return list(REPORTS)
+    wanted = {n.strip().casefold() for n in names}
+    unknown = sorted(wanted - set(_BY_NAME))
+    if unknown:
+        raise UnknownReport(f"unknown report '{unknown[0]}'", hint=f"use one of: {', '.join(REPORT_NAMES)}")
+    return [s for s in REPORTS if s.name in wanted]
+
+
+def report_path(vault: Vault, spec: ReportSpec) -> str:
+    return f"{vault.config.reports_folder}/{spec.filename}"
+
+
+def is_generated(data: bytes) -> bool:
+    """True if `data` is a file kith generated: front matter whose first key is the mark."""
+    if data.startswith(BOM_BYTES):
+        data = data[len(BOM_BYTES) :]
+    head = data[:200].decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    lines = head.split("\n", 2)
+    return len(lines) >= 2 and lines[0].rstrip() == "---" and lines[1].startswith(GENERATED_MARK)
+
+
+@dataclass(frozen=True)
+class ReportLink:
+    """A report as other templates see it (the dashboard's list of reports)."""
+
+    key: str  # "overdue"
+    name: str  # "Overdue": what `link` shows
+    path: str
+    summary: str
+
+
+@dataclass
+class ReportRun:
+    """What `write_reports` did: one result per file it wrote or checked, and problems."""
+
+    results: list[WriteResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[WriteResult]:
+        """Files written, created, or (in a dry run) that would be."""
+        return [r for r in self.results if r.status in (CREATED, WRITTEN, WOULD_WRITE)]
+
+    @property
+    def ok(self) -> bool:
+        """False when a write was refused or a template failed (any error problem)."""
+        return not any(p.severity == ERROR for p in self.problems)
+
+
+class _Session:
+    """One pass over a vault: one renderer, the shared template context."""
+
+    def __init__(self, vault: Vault, today: date):
+        self.vault = vault
+        self.today = today
+        config = vault.config
+        self.renderer = Renderer(config.root, link_style=config.link_style, shared_names=vault.shared_names,
+                                 reports_folder=config.reports_folder)  # fmt: skip
+        self.links = tuple(ReportLink(s.name, s.title, report_path(vault, s), s.summary) for s in REPORTS)
+
+    def context(self, data: Any, here: str, embedded: bool, options: Mapping[str, str]) -> dict[str, Any]:
+        return {
+            "report": data,
+            "today": self.today,
+            "here": here,
+            "embedded": embedded,
+            "options": dict(options),
+            "reports": self.links,
+            "report_links": {r.key: r for r in self.links},
+            "rings": self.vault.config.rings,
+        }
+
+    def render_report(self, spec: ReportSpec) -> tuple[bytes | None, list[Problem]]:
+        path = report_path(self.vault, spec)
+        data = spec.build(self.vault, self.today, {})
+        out = self.renderer.render(spec.template, self.context(data, path, False, {}), target=path)
+        if out.text is None:
+            return None, list(out.problems)
+        text = FRONT_MATTER.format(today=self.today.isoformat()) + normalize_output(out.text)
+        return text.encode("utf-8"), []
+
+    def render_block(self, spec: ReportSpec, block: Block, path: str) -> tuple[str | None, list[Problem]]:
+        options, problems = parse_options(spec, block, path, self.vault.config.rings)
+        if problems:
+            return None, problems
+        data = spec.build(self.vault, self.today, options)
+        target = f"block '{block.name}' in {path} (line {block.begin_line})"
+        out = self.renderer.render(spec.template, self.context(data, path, True, block.options), target=target)
+        if out.text is None:
+            return None, list(out.problems)
+        return normalize_output(out.text), []
+
+
+def parse_options(spec: ReportSpec, block: Block, path: str, rings: Sequence[str]) -> tuple[dict[str, Any], list[Problem]]:
+    """A block's `key=value` options as keyword arguments for the report's query."""
+    out: dict[str, Any] = {}
+    problems: list[Problem] = []
+
+    def bad(message: str, hint: str) -> None:
+        problems.append(Problem(path, block.begin_line, f"block '{block.name}': {message}; block not filled", hint, ERROR))
+
+    for key in sorted(block.options):
+        value = block.options[key].strip()
+        k = key.casefold()
+        if k not in spec.options:
+            allowed = ", ".join(spec.options) or "none"
+            bad(f"unknown option '{key}'", f"options of '{spec.name}': {allowed}")
+        elif k in ("limit", "days"):
+            if not value.isascii() or not value.isdigit() or not 0 < int(value) <= 100_000:
+                bad(f"{k}={value} is not a whole number from 1 to 100000", f"write e.g. {k}=5")
+            else:
+                out[k] = int(value)
+        elif k == "ring":
+            if value.casefold() not in rings:
+                bad(f"ring={value} is not a ring", f"use one of: {', '.join(rings)}")
+            else:
+                out[k] = value.casefold()
+    return out, problems
+
+
+def _render_all(session: _Session, specs: Sequence[ReportSpec]) -> tuple[dict[str, bytes], list[Problem]]:
+    out: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for spec in specs:
+        data, probs = session.render_report(spec)
+        problems.extend(probs)
+        if data is not None:
+            out[report_path(session.vault, spec)] = data
+    return out, problems
+
+
+def render_reports(vault: Vault, today: date, names: Sequence[str] | None = None) -> dict[str, bytes]:
+    """Every report's vault path -> bytes (a report whose template fails is left out)."""
+    out, _ = _render_all(_Session(vault, today), select_reports(names))
+    return out
+
+
+def _refused(path: str, e: KithError) -> Problem:
+    reason = e.reason if isinstance(e, WriteRefused) else str(e)
+    return Problem(path, None, reason, e.hint, ERROR)
+
+
+def write_reports(vault: Vault, today: date, writer: Writer, *, names: Sequence[str] | None = None) -> ReportRun:
+    """Write the reports (all, or `names`) and fill the generated blocks in every note.
+
+    A `Writer(dry_run=True)` gives `--check`: nothing is written and the results say
+    which files would change. Problems are returned, never raised: one failing
+    template, refused write or bad block does not stop the others.
+    """
+    specs = select_reports(names)
+    session = _Session(vault, today)
+    run = ReportRun()
+    rendered, problems = _render_all(session, specs)
+    run.problems.extend(problems)
+    for path, data in rendered.items():
+        try:
+            current = writer.read(path)
+            if current is not None and not is_generated(current):
+                run.problems.append(Problem(path, None, "exists and was not written by kith; skipped",
+                                            "move or rename your file, or set reports_folder in kith.toml", ERROR))  # fmt: skip
+                continue
+            run.results.append(writer.write(path, data, expected=current))
+        except (WriteRefused, UnsafePath) as e:
+            run.problems.append(_refused(path, e))
+    wanted = {s.name for s in specs}
+    for path in vault.block_notes:
+        _fill_note(session, writer, path, wanted, run)
+    run.problems.sort(key=Problem.sort_key)
+    return run
+
+
+def _fill_note(session: _Session, writer: Writer, path: str, wanted: set[str], run: ReportRun) -> None:
+    try:
+        current = writer.read(path)
+    except (WriteRefused, UnsafePath) as e:
+        run.problems.append(_refused(path, e))
+        return
+    if current is None:  # removed since the scan
+        return
+    try:
+        text, bom = decode_note(current)
+    except UnicodeDecodeError:
+        run.problems.append(Problem(path, None, "is not valid UTF-8; blocks not filled", "re-save it as UTF-8", ERROR))
+        return
+    problems: list[Problem] = []
+
+    def render(block: Block) -> str | None:
+        spec = _BY_NAME.get(block.name.casefold())
+        if spec is None:
+            problems.append(Problem(path, block.begin_line, f"unknown report '{block.name}'; block not filled",
+                                    f"use one of: {', '.join(REPORT_NAMES)}", ERROR))  # fmt: skip
+            return None
+        if spec.name not in wanted:
+            return None
+        body, probs = session.render_block(spec, block, path)
+        problems.extend(probs)
+        return body
+
+    new_text, block_problems = fill_blocks(text, path, render)
+    run.problems.extend(block_problems)
+    run.problems.extend(problems)
+    if new_text == text:
+        return
+    try:
+        run.results.append(writer.write(path, encode_note(new_text, bom), expected=current))
+    except (WriteRefused, UnsafePath) as e:
+        run.problems.append(_refused(path, e))
