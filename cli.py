@@ -7,7 +7,9 @@ goes through its writer. Data goes to stdout, messages to stderr. Exit codes:
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -77,13 +79,28 @@ def problem_summary(problems: tuple[Problem, ...] | list[Problem]) -> None:
     err(f"kith: {' and '.join(parts)} in the vault; run `kith check` for details")
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+
+
 def handle_errors(f: F) -> F:
     @wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         app: App | None = ctx.find_object(App)
         try:
-            return f(*args, **kwargs)
+            try:
+                return f(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        except BrokenPipeError:  # `kith list | head`: the reader has gone; stop quietly
+            _silence_stdout()
+            ctx.exit(1)
         except KithError as e:
             err(f"kith: {e}")
             if getattr(e, "hint", ""):
@@ -265,8 +282,24 @@ def list_(app: App, ring: str | None, tag: str | None, overdue: bool, as_json: b
     problem_summary(v.problems)
 
 
+def _complete_contact(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of contact names and aliases (bash, zsh, fish); never raises."""
+    try:
+        from click.shell_completion import CompletionItem
+
+        from vaultlib.capture import complete_names
+
+        app = ctx.find_object(App)
+        vault_arg = app.vault_arg if app is not None else None
+        config = load_config(find_vault(vault_arg or ctx.find_root().params.get("vault")))
+        contacts = build_index(config, save=False).vault().contacts
+        return [CompletionItem(v, help=h) for v, h in complete_names(contacts, incomplete)]
+    except Exception:
+        return []
+
+
 @main.command()
-@click.argument("name", nargs=-1, required=True)
+@click.argument("name", nargs=-1, required=True, shell_complete=_complete_contact)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 @handle_errors
@@ -350,7 +383,10 @@ def _ring_arg(app: App, ring: str | None) -> str | None:
     if ring is None:
         return None
     if ring.casefold() not in app.config.rings:
-        raise click.BadParameter(f"'{ring}' is not a ring; use one of: {', '.join(app.config.rings)}", param_hint="--ring")
+        raise click.BadParameter(
+            f"'{ring}' is not a ring; use one of: {', '.join(app.config.rings)}",
+            param_hint="--ring",
+        )
     return ring.casefold()
 
 
@@ -363,7 +399,11 @@ def _print_problem(p: Problem) -> None:
 
 @main.command()
 @click.argument("names", nargs=-1, metavar="[NAME]...")
-@click.option("--check", is_flag=True, help="Write nothing; list the files that would change, exit 1 if any would.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; list the files that would change, exit 1 if any would.",
+)
 @pass_app
 @handle_errors
 def report(app: App, names: tuple[str, ...], check: bool) -> None:
@@ -408,7 +448,12 @@ def report(app: App, names: tuple[str, ...], check: bool) -> None:
 @main.command()
 @click.option("--ring", metavar="RING", help="Only this ring.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N people.")
-@click.option("--json", "as_json", is_flag=True, help="Print the `kith list --json` objects of the overdue contacts.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the `kith list --json` objects of the overdue contacts.",
+)
 @pass_app
 @handle_errors
 def overdue(app: App, ring: str | None, limit: int | None, as_json: bool) -> None:
@@ -435,7 +480,16 @@ def overdue(app: App, ring: str | None, limit: int | None, as_json: bool) -> Non
         for s in rows:
             r = overdue_row(s, v.config.rings, app.today)
             days = "never contacted" if s.never_contacted else str(s.days_overdue)
-            table.append([s.contact.name, s.contact.display_ring(), days, str(s.last_contact or "—"), r.about, r.next_step])
+            table.append(
+                [
+                    s.contact.name,
+                    s.contact.display_ring(),
+                    days,
+                    str(s.last_contact or "—"),
+                    r.about,
+                    r.next_step,
+                ]
+            )
         print_table(["Name", "Ring", "Days overdue", "Last contact", "About", "Next step"], table)
         follow = find_follow_ups(v, app.today, ring_f)
         if follow:
@@ -447,7 +501,12 @@ def overdue(app: App, ring: str | None, limit: int | None, as_json: bool) -> Non
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: rings, moves, periods, added, stalled, conversion.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object: rings, moves, periods, added, stalled, conversion.",
+)
 @pass_app
 @handle_errors
 def funnel(app: App, as_json: bool) -> None:
@@ -465,7 +524,9 @@ def funnel(app: App, as_json: bool) -> None:
         echo_json(funnel_json(f))
         problem_summary(v.problems)
         return
-    rows = [[r.ring, str(r.count)] for r in f.rings] + ([["(no ring)", str(f.no_ring)]] if f.no_ring else [])
+    rows = [[r.ring, str(r.count)] for r in f.rings] + (
+        [["(no ring)", str(f.no_ring)]] if f.no_ring else []
+    )
     print_table(["Ring", "People"], rows + [["total", str(f.total)]], title="Rings, outer to inner")
     click.echo()
     print_table(["Period", "Since", "Inward", "Outward", "Added"],
@@ -492,7 +553,9 @@ def funnel(app: App, as_json: bool) -> None:
 @main.command()
 @click.option("--days", type=click.IntRange(min=1, max=100_000), metavar="N",
               help="How many days ahead (default: reports.upcoming_days, 14).")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: today, until, days, events.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object: today, until, days, events."
+)
 @pass_app
 @handle_errors
 def upcoming(app: App, days: int | None, as_json: bool) -> None:
@@ -514,6 +577,292 @@ def upcoming(app: App, days: int | None, as_json: bool) -> None:
                       e.text] for e in u.events],
                     title=f"Until {u.until.isoformat()}")  # fmt: skip
     problem_summary(v.problems)
+
+
+# --- watch (issue 4) --------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--poll", is_flag=True,
+              help="Poll the folder every second instead of using OS events (network drives, synced folders).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object per line on stdout: ready, regenerated, problem, notice, error, stopped.")  # fmt: skip
+@click.option("--reconcile", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              metavar="SECONDS", help="Rescan the vault this often to catch changes no event reported.")  # fmt: skip
+@click.option("--today", "today_opt", metavar="YYYY-MM-DD",
+              help="Pin today's date (no day rollover while watching).")  # fmt: skip
+@pass_app
+@handle_errors
+def watch(app: App, poll: bool, as_json: bool, reconcile: float, today_opt: str | None) -> None:
+    """Keep the reports current: re-index every saved note and rewrite what depends on it.
+
+    Runs one full pass, then watches the vault until Ctrl-C (or SIGTERM). Each save
+    re-indexes that note after a short quiet period and rewrites only the reports and
+    generated blocks whose bytes change; stage changes made by hand get their log line
+    (turn off with record_moves = false). The live log goes to stderr; --json prints
+    events on stdout instead. One watcher per vault (lock file .kith/lock).
+
+    Example:
+
+        kith watch --json
+    """
+    from datetime import datetime
+
+    from click.core import ParameterSource
+
+    from vaultlib.watch import Watcher, format_event
+
+    ctx = click.get_current_context()
+    today_fn: Callable[[], date] = date.today  # the watcher reads it at each tick: day rollover
+    if today_opt is not None:
+        option = next(p for p in ctx.command.params if p.name == "today_opt")
+        pinned = parse_today(ctx, option, today_opt)
+        today_fn = lambda: pinned  # noqa: E731
+    elif ctx.find_root().get_parameter_source("today") not in (None, ParameterSource.DEFAULT):
+        global_today = app.today
+        today_fn = lambda: global_today  # noqa: E731
+    config = app.config
+
+    def out(event: dict[str, Any]) -> None:
+        if as_json:
+            click.echo(json.dumps(event, ensure_ascii=False))
+            return
+        line = format_event(event, config.reports_folder)
+        if line is not None:  # the time of day is presentation only
+            err(f"{datetime.now().strftime('%H:%M:%S')} {line}")
+
+    Watcher(config, today_fn, poll=poll, reconcile=reconcile, out=out).run()
+
+
+# --- capture (issue 5) ------------------------------------------------------------------
+
+
+def _capture_dates(value: str | None, param: str) -> date | None:
+    from vaultlib.capture import BadArgument, parse_day
+
+    if value is None:
+        return None
+    try:
+        return parse_day(value, param)
+    except BadArgument as e:
+        raise click.BadParameter(e.message, param_hint=param) from None
+
+
+def _complete_ring(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of RING from the vault's rings; never raises."""
+    try:
+        from click.shell_completion import CompletionItem
+
+        from vaultlib.names import fold
+
+        config = load_config(find_vault(ctx.find_root().params.get("vault")))
+        return [CompletionItem(r) for r in config.rings if fold(r).startswith(fold(incomplete))]
+    except Exception:
+        return []
+
+
+def _run_capture(app: App, dry_run: bool, plan_fn: Callable[..., Any]) -> None:
+    """Resolve, plan, then print the diff (--dry-run) or write; the common tail of every capture command.
+
+    `plan_fn(vault, writer)` returns an EditPlan. Usage errors from the library
+    (a bad date, ring, tag …) exit 2; a contact not found or ambiguous exits 1.
+    """
+    from vaultlib.capture import (
+        AmbiguousContact,
+        BadArgument,
+        NoSuchContact,
+        apply_plan,
+        diff_plan,
+    )
+    from vaultlib.write import Writer
+
+    writer = Writer(app.config.root, dry_run=dry_run)
+    try:
+        plan = plan_fn(app.vault(), writer)
+    except BadArgument as e:
+        raise click.BadParameter(
+            e.message + (f" ({e.hint})" if e.hint else ""), param_hint=e.param
+        ) from None
+    except AmbiguousContact as e:
+        err(f"kith: '{e.query}' matches {len(e.candidates)} contacts:")
+        for c in e.candidates:
+            err(f"  {c.name}  ({c.path})")
+        sys.exit(1)
+    except NoSuchContact as e:
+        err(f"kith: no contact matches '{e.query}'")
+        if e.suggestions:
+            err(f"  did you mean: {', '.join(e.suggestions)}?")
+        sys.exit(1)
+    for w in plan.warnings:
+        err(f"kith: warning: {w}")
+    if not plan.changed:
+        click.echo(plan.message)
+        return
+    if dry_run:
+        click.echo(diff_plan(plan), nl=False)
+        apply_plan(plan, writer)  # a dry-run writer: checks the target is writable, writes nothing
+        err("kith: dry run; nothing written")
+        return
+    applied, result = apply_plan(plan, writer)
+    if result.status == "unchanged":
+        click.echo(f"unchanged: {applied.path}" if applied.changed else applied.message)
+    else:
+        click.echo(f"{result.status}: {applied.path}: {applied.message}")
+
+
+_DRY_RUN_HELP = "Print the change as a unified diff and write nothing."
+
+
+@main.command(name="new")
+@click.argument("name")
+@click.option(
+    "--ring",
+    metavar="RING",
+    shell_complete=_complete_ring,
+    help="Their ring (default: the outermost).",
+)
+@click.option("--company", metavar="C", help='Company; a link "[[C]]" when a note C exists.')
+@click.option("--role", metavar="R", help="Role or job title.")
+@click.option("--email", metavar="E", help="E-mail address.")
+@click.option("--phone", metavar="P", help="Phone number (written quoted).")
+@click.option("--linkedin", metavar="URL", help="LinkedIn profile URL.")
+@click.option("--tag", "tags", metavar="T", multiple=True, help="A tag (repeat for more).")
+@click.option("--birthday", metavar="D", help="YYYY-MM-DD, or --MM-DD without the year.")
+@click.option(
+    "--folder", metavar="F", help="Vault folder for the note (default: the first people folder)."
+)
+@click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP)
+@pass_app
+@handle_errors
+def new_(app: App, name: str, ring: str | None, company: str | None, role: str | None,
+         email: str | None, phone: str | None, linkedin: str | None, tags: tuple[str, ...],
+         birthday: str | None, folder: str | None, dry_run: bool) -> None:  # fmt: skip
+    """Create a person note, from the vault's person template if one is configured.
+
+    Refuses when the name or an alias already exists, or another note already
+    has the file name (Obsidian links by file name).
+
+    Example:
+
+        kith new "Ada Lovelace" --ring lukewarm --company "Analytical Engines" --tag mentor
+    """
+    from datetime import datetime
+
+    from vaultlib.capture import NewContact, plan_new
+
+    now = datetime.now().time()  # the time of day for {{time}}: read at the boundary
+    request = NewContact(name, ring, company, role, email, phone, linkedin, tags, birthday, folder)
+    _run_capture(app, dry_run, lambda v, w: plan_new(v, app.index().records, w, request,
+                                                     today=app.today, now=now))  # fmt: skip
+
+
+@main.command(name="log")
+@click.argument("name", shell_complete=lambda c, p, i: _complete_contact(c, p, i))
+@click.argument("text")
+@click.option("--date", "date_", metavar="YYYY-MM-DD", help="The day it happened (default: today).")
+@click.option("--give", is_flag=True, help="You gave something: adds #give.")
+@click.option("--ask", is_flag=True, help="You asked for something: adds #ask.")
+@click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP)
+@pass_app
+@handle_errors
+def log_(
+    app: App, name: str, text: str, date_: str | None, give: bool, ask: bool, dry_run: bool
+) -> None:
+    """Add a line `- YYYY-MM-DD kind: text` to a contact's log.
+
+    The line goes where the log's order puts it (oldest first unless the log
+    is newest first); a missing log section is added at the end of the note.
+
+    Example:
+
+        kith log ada "coffee: intro to her CTO" --give
+    """
+    from vaultlib.capture import find_one, plan_log
+
+    if give and ask:
+        raise click.UsageError("use --give or --ask, not both")
+    day = _capture_dates(date_, "--date") or app.today
+    direction = "give" if give else "ask" if ask else None
+    _run_capture(app, dry_run, lambda v, w: plan_log(v.config, find_one(v, name), w, text,
+                                                     day=day, direction=direction))  # fmt: skip
+
+
+@main.command(name="move")
+@click.argument("name", shell_complete=lambda c, p, i: _complete_contact(c, p, i))
+@click.argument("ring", shell_complete=_complete_ring)
+@click.option("--date", "date_", metavar="YYYY-MM-DD", help="The day of the move (default: today).")
+@click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP)
+@pass_app
+@handle_errors
+def move_(app: App, name: str, ring: str, date_: str | None, dry_run: bool) -> None:
+    """Move a contact to another ring: sets stage: and logs `stage: old → new`, in one write.
+
+    Nothing happens when they are already in RING. A contact without a stage
+    moves from the outermost ring.
+
+    Example:
+
+        kith move ada strategic
+    """
+    from vaultlib.capture import BadArgument, check_ring, find_one, plan_move
+
+    try:
+        target = check_ring(app.config, ring)
+    except BadArgument as e:
+        raise click.BadParameter(e.message, param_hint="RING") from None
+    day = _capture_dates(date_, "--date") or app.today
+    _run_capture(
+        app, dry_run, lambda v, w: plan_move(v.config, find_one(v, name), w, target, day=day)
+    )
+
+
+@main.command(name="follow-up")
+@click.argument("name", shell_complete=lambda c, p, i: _complete_contact(c, p, i))
+@click.argument("when", metavar="DATE", required=False)
+@click.argument("note", metavar="[NOTE]", required=False)
+@click.option("--clear", is_flag=True, help="Remove follow_up and follow_up_note.")
+@click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP)
+@pass_app
+@handle_errors
+def follow_up(
+    app: App, name: str, when: str | None, note: str | None, clear: bool, dry_run: bool
+) -> None:
+    """Set a follow-up date (and what to follow up on), or remove it with --clear.
+
+    Example:
+
+        kith follow-up ada 2026-12-01 "ask how the CTO intro went"
+        kith follow-up ada --clear
+    """
+    from vaultlib.capture import find_one, plan_follow_up
+
+    if clear and (when is not None or note is not None):
+        raise click.UsageError("--clear takes no DATE or NOTE")
+    if not clear and when is None:
+        raise click.UsageError("missing DATE (YYYY-MM-DD), or use --clear")
+    day = _capture_dates(when, "DATE")
+    _run_capture(app, dry_run, lambda v, w: plan_follow_up(v.config, find_one(v, name), w, day, note,
+                                                           clear=clear))  # fmt: skip
+
+
+@main.command(name="archive")
+@click.argument("name", shell_complete=lambda c, p, i: _complete_contact(c, p, i))
+@click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP)
+@pass_app
+@handle_errors
+def archive(app: App, name: str, dry_run: bool) -> None:
+    """Archive a contact (archived: true): left out of every list and report.
+
+    Example:
+
+        kith archive "ada lovelace"
+    """
+    from vaultlib.capture import find_one, plan_archive
+
+    _run_capture(app, dry_run, lambda v, w: plan_archive(v.config, find_one(v, name), w))
+
+
+_accept_global_options_after_command()  # again: --vault and --today after the commands above too
 
 
 if __name__ == "__main__":

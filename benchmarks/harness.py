@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import queue
+import shlex
 import shutil
 import signal
 import statistics
@@ -272,7 +273,7 @@ def timed(name: str, argv: list[str], runs: int, *, discard_stdout: bool = False
 def find_kith(explicit: str | None) -> list[str] | None:
     """The kith console script next to this Python, else on PATH (or --kith)."""
     if explicit:
-        return explicit.split()
+        return shlex.split(explicit)
     beside = Path(sys.executable).parent / ("kith.exe" if os.name == "nt" else "kith")
     if beside.is_file():
         return [str(beside)]

@@ -102,7 +102,7 @@ def test_parse_case(case: str):
     for key, want in expect.items():
         if key == "problems":
             continue
-        if key == "person":
+        if key == "person" and want is not None:
             assert got["person"] is not None, f"{case}: not read as a person"
             for field, value in want.items():
                 assert got["person"][field] == value, f"{case}: person.{field}"
@@ -131,13 +131,48 @@ _PATHS = st.sampled_from(
 # Fragments that steer random text into the parser's interesting corners.
 _FRAGMENTS = st.sampled_from(
     [
-        "---\n", "---\r\n", "\ufeff", "\r", "\n", "\r\n", "## Log\n", "# Interactions\n",
-        "- 2026-11-03 call: hi #give\n", "- 2026-02-30 coffee: x\n", "- 2026-10-01 stage: cold → buddy\n",
-        "- [ ] [[Ada]]\n", "- [x] [[Ada|A]]\n", "![[Ada]]", "[[", "]]", "[[Ada#H|x]]", "`", "```\n",
-        "~~~\n", "<!--", "-->", "%%", "[a](../People/Ada%20x.md)", "[b](<x y.md>)", "date: 2026-11-03\n",
-        "type: person\n", "type: goal\n", "people:\n  - \"[[Ada]]\"\n", "tags: [person]\n",
-        "categories: [\"[[People]]\"]\n", "stage: Buddy\n", "cadence: 6w\n", "birthday: --02-29\n",
-        "name: \n", "aliases: a, b\n", "a: &x [1]\nb: *x\n", "[[[[[[", "\t", "é", "\u2028", "\x00",
+        "---\n",
+        "---\r\n",
+        "\ufeff",
+        "\r",
+        "\n",
+        "\r\n",
+        "## Log\n",
+        "# Interactions\n",
+        "- 2026-11-03 call: hi #give\n",
+        "- 2026-02-30 coffee: x\n",
+        "- 2026-10-01 stage: cold → buddy\n",
+        "- [ ] [[Ada]]\n",
+        "- [x] [[Ada|A]]\n",
+        "![[Ada]]",
+        "[[",
+        "]]",
+        "[[Ada#H|x]]",
+        "`",
+        "```\n",
+        "~~~\n",
+        "<!--",
+        "-->",
+        "%%",
+        "[a](../People/Ada%20x.md)",
+        "[b](<x y.md>)",
+        "date: 2026-11-03\n",
+        "type: person\n",
+        "type: goal\n",
+        'people:\n  - "[[Ada]]"\n',
+        "tags: [person]\n",
+        'categories: ["[[People]]"]\n',
+        "stage: Buddy\n",
+        "cadence: 6w\n",
+        "birthday: --02-29\n",
+        "name: \n",
+        "aliases: a, b\n",
+        "a: &x [1]\nb: *x\n",
+        "[[[[[[",
+        "\t",
+        "é",
+        "\u2028",
+        "\x00",
     ]  # fmt: skip
 )
 _TEXTS = st.one_of(

@@ -260,7 +260,7 @@ def test_resolve_inside_refuses_traversal(tmp_path: Path, rel: str) -> None:
         ("/etc/cron.d/x", "etc cron.d x"),
         ("Maya [[Chen]]", "Maya Chen"),
         ("Maya | Acme", "Maya Acme"),
-        ("A#B^C:D*E?F<G>H\"I\\J", "A B C D E F G H I J"),
+        ('A#B^C:D*E?F<G>H"I\\J', "A B C D E F G H I J"),
         ("100%% sure", "100% sure"),
         ("100% Corp", "100% Corp"),
         ("a\x00b", "a b"),
@@ -329,7 +329,7 @@ def test_casefold_key_collisions() -> None:
 
 _HOSTILE = st.lists(
     st.sampled_from(
-        list("ab./\\:*?\"<>|#^[]% \t\n\x00\x1f~") + ["é", "e\u0301", "\u202e", "..", "CON", "%%"]
+        list('ab./\\:*?"<>|#^[]% \t\n\x00\x1f~') + ["é", "e\u0301", "\u202e", "..", "CON", "%%"]
     ),
     max_size=30,
 ).map("".join)

@@ -84,7 +84,9 @@ def test_create_then_write_then_unchanged(vault: Path, swap_mode: str) -> None:
     assert w2.read("Reports/index.md") == b"one\n"
     assert w2.write("Reports/index.md", b"two\n", expected=b"one\n").status == "written"
     assert (vault / "Reports/index.md").read_bytes() == b"two\n"
-    assert Writer(vault).write("Reports/index.md", b"two\n", expected=b"two\n").status == "unchanged"
+    assert (
+        Writer(vault).write("Reports/index.md", b"two\n", expected=b"two\n").status == "unchanged"
+    )
     assert temps(vault) == []
 
 
@@ -277,7 +279,9 @@ def test_user_save_inside_the_swap_window_is_kept(
     assert w.written == {}
 
 
-def test_user_save_just_before_fallback_replace(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_save_just_before_fallback_replace(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without renameat2 the re-check right before os.replace still catches earlier saves."""
     monkeypatch.setattr(write_mod, "_RENAMEAT2", None)
     note = vault / "a.md"
@@ -510,7 +514,9 @@ def test_windows_lock_is_retried(vault: Path, monkeypatch: pytest.MonkeyPatch) -
     assert len(attempts) == 3 and len(slept) == 2
 
 
-def test_windows_lock_gives_up_after_about_2_5_s(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_windows_lock_gives_up_after_about_2_5_s(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(write_mod, "_RENAMEAT2", None)
     (vault / "a.md").write_bytes(b"old")
 
@@ -531,7 +537,9 @@ def test_windows_lock_gives_up_after_about_2_5_s(vault: Path, monkeypatch: pytes
     assert temps(vault) == []
 
 
-def test_other_permission_errors_are_not_retried(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_permission_errors_are_not_retried(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(write_mod, "_RENAMEAT2", None)
     (vault / "a.md").write_bytes(b"old")
     monkeypatch.setattr(os, "replace", _fail_with(errno.EACCES))

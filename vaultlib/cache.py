@@ -8,6 +8,7 @@ is simply ignored and rebuilt. It never writes a user's note.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import tempfile
@@ -18,6 +19,30 @@ from . import __version__
 
 CACHE_FORMAT = 3
 CACHE_FILE = "index.marshal"
+
+# The modules that decide what a note parses to. Their bytes are part of the cache
+# header, so a changed kith invalidates the cache even when the version number did not
+# move (an editable install, a development checkout).
+_PARSING_MODULES = ("parse.py", "frontmatter.py", "dates.py", "textutil.py", "config.py",
+                    "model.py", "cache.py")  # fmt: skip
+
+
+def _code_stamp() -> str:
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in _PARSING_MODULES:
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:  # e.g. only bytecode installed: the version number has to do
+            h.update(name.encode())
+    return h.hexdigest()[:16]
+
+
+CODE_STAMP = _code_stamp()
+
+
+def _kith_stamp() -> str:
+    return f"{__version__}+{CODE_STAMP}"
 
 
 def cache_path(state_dir: Path) -> Path:
@@ -33,11 +58,13 @@ def load_cache(state_dir: Path, fingerprint: str) -> tuple[int, dict[str, Any]]:
         header, entries = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
         return 0, {}
-    if not isinstance(header, tuple) or header[:3] != (CACHE_FORMAT, __version__, fingerprint):
+    if not isinstance(header, tuple) or len(header) != 4:
+        return 0, {}
+    if header[:3] != (CACHE_FORMAT, _kith_stamp(), fingerprint) or not isinstance(header[3], int):
         return 0, {}
     if not isinstance(entries, dict):
         return 0, {}
-    return int(header[3]), entries
+    return header[3], entries
 
 
 def save_cache(state_dir: Path, fingerprint: str, written_ns: int, entries: dict[str, Any]) -> None:
@@ -46,7 +73,7 @@ def save_cache(state_dir: Path, fingerprint: str, written_ns: int, entries: dict
     if state_dir.is_symlink() or folder.is_symlink():
         raise OSError(f"{folder} is a symbolic link; kith does not write through links")
     folder.mkdir(parents=True, exist_ok=True)
-    payload = marshal.dumps(((CACHE_FORMAT, __version__, fingerprint, written_ns), entries))
+    payload = marshal.dumps(((CACHE_FORMAT, _kith_stamp(), fingerprint, written_ns), entries))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kith-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -69,6 +69,7 @@ class Config:
     people_types: tuple[str, ...] = ("person",)
     people_tags: tuple[str, ...] = ("person",)
     people_categories: tuple[str, ...] = ()
+    people_template: str | None = None  # vault-relative person template for `kith new`
     field_aliases: dict[str, str] = field(default_factory=dict)  # casefolded key -> field
     upcoming_days: int = 14
     dormant_days: int = 365
@@ -159,7 +160,14 @@ def load_config(root: Path) -> Config:
     if path.is_file():
         try:
             with open(path, "rb") as f:
-                raw = tomllib.load(f)
+                data = f.read()
+            # utf-8-sig: Windows editors may save kith.toml with a byte-order mark.
+            raw = tomllib.loads(data.decode("utf-8-sig"))
+        except UnicodeDecodeError as e:
+            raise ConfigError(
+                f"{CONFIG_NAME}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})",
+                hint="save kith.toml as UTF-8",
+            ) from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{CONFIG_NAME}: not valid TOML ({e})") from None
         except OSError as e:
@@ -233,10 +241,20 @@ def config_from_dict(root: Path, raw: dict[str, Any]) -> Config:
         if key in people:
             kw[attr] = _str_list(people, key, f"people.{key}")
     for key in people:
-        if key not in ("folders", "types", "tags", "categories"):
+        if key not in ("folders", "types", "tags", "categories", "template"):
             raise ConfigError(
-                f"{CONFIG_NAME}: unknown key people.{key}; allowed: folders, types, tags, categories"
+                f"{CONFIG_NAME}: unknown key people.{key}; "
+                "allowed: folders, types, tags, categories, template"
             )
+    if "template" in people:
+        tpl = _expect(people, "template", str, "people.template", "a vault-relative note path")
+        tpl = tpl.strip().replace("\\", "/").strip("/")
+        if not tpl or os.path.isabs(tpl) or ".." in tpl.split("/") or ":" in tpl:
+            raise ConfigError(
+                f"{CONFIG_NAME}: people.template must be a note inside the vault, "
+                f"such as \"Templates/Person.md\", got {people['template']!r}"
+            )
+        kw["people_template"] = tpl
     cadence: dict[str, int | None] = {r: DEFAULT_CADENCE.get(r) for r in rings_}
     cad_raw = raw.get("cadence", {})
     if not isinstance(cad_raw, dict):

@@ -114,11 +114,11 @@ _MOMENT_TOKENS = [
     ("MM", r"(?P<M>\d{2})"),
     ("M", r"(?P<M>\d{1,2})"),
     ("DD", r"(?P<D>\d{2})"),
+    ("Do", r"(?P<D>\d{1,2})(?:st|nd|rd|th)"),  # before "D", which would take its D
     ("D", r"(?P<D>\d{1,2})"),
     ("dddd", r"[A-Za-z]+"),
     ("ddd", r"[A-Za-z]{3}"),
     ("YY", r"(?P<YY>\d{2})"),
-    ("Do", r"(?P<D>\d{1,2})(?:st|nd|rd|th)"),
 ]
 _MONTHS = [
     "january", "february", "march", "april", "may", "june",

@@ -181,7 +181,9 @@ def overdue_row(s: Status, rings: Sequence[str], today: date) -> OverdueRow:
     step = next_step(c.ring, rings)
     if s.follow_up_due and c.follow_up_note:
         step = f"Follow up: {c.follow_up_note}"
-    return OverdueRow(c, c.ring, s.days_overdue, s.last_contact, _about(s), step, added_on(c, today))
+    return OverdueRow(
+        c, c.ring, s.days_overdue, s.last_contact, _about(s), step, added_on(c, today)
+    )
 
 
 def find_follow_ups(vault: Vault, today: date, ring: str | None = None) -> list[FollowUpRow]:
@@ -194,8 +196,9 @@ def find_follow_ups(vault: Vault, today: date, ring: str | None = None) -> list[
     return rows
 
 
-def overdue_report(vault: Vault, today: date, *, ring: str | None = None,
-                   limit: int | None = None) -> OverdueReport:  # fmt: skip
+def overdue_report(
+    vault: Vault, today: date, *, ring: str | None = None, limit: int | None = None
+) -> OverdueReport:
     """Overdue contacts by ring (inner first, most overdue first), never contacted, follow-ups."""
     rings = vault.config.rings
     order = _Rings(rings)
@@ -203,8 +206,14 @@ def overdue_report(vault: Vault, today: date, *, ring: str | None = None,
     late = [s for s in overdue if s.days_overdue is not None]
     never = [s for s in overdue if s.never_contacted]
     by_ring: dict[str | None, list[OverdueRow]] = {}
-    for s in sorted(late, key=lambda s: (order.inner_first(s.contact.ring), -(s.days_overdue or 0),
-                                         *name_order(s.contact))):  # fmt: skip
+    for s in sorted(
+        late,
+        key=lambda s: (
+            order.inner_first(s.contact.ring),
+            -(s.days_overdue or 0),
+            *name_order(s.contact),
+        ),
+    ):
         by_ring.setdefault(s.contact.ring, []).append(overdue_row(s, rings, today))
     groups: list[RingGroup] = []
     left = limit
@@ -217,11 +226,20 @@ def overdue_report(vault: Vault, today: date, *, ring: str | None = None,
         groups.append(RingGroup(r, ring_label(r), next_step(r, rings), taken))
     never_rows = [
         overdue_row(s, rings, today)
-        for s in sorted(never, key=lambda s: (order.inner_first(s.contact.ring), *name_order(s.contact)))
+        for s in sorted(
+            never, key=lambda s: (order.inner_first(s.contact.ring), *name_order(s.contact))
+        )
     ]
     follow = find_follow_ups(vault, today, ring)
-    return OverdueReport(today, tuple(groups), _cap(never_rows, limit), _cap(follow, limit),
-                         len(late), len(never_rows), len(follow))  # fmt: skip
+    return OverdueReport(
+        today,
+        tuple(groups),
+        _cap(never_rows, limit),
+        _cap(follow, limit),
+        len(late),
+        len(never_rows),
+        len(follow),
+    )
 
 
 # --- funnel ---------------------------------------------------------------------------
@@ -351,7 +369,9 @@ def find_stalled(vault: Vault, today: date, days: int) -> list[StalledRow]:
         since = last_activity(c, today)
         if since is None or (today - since).days > days:
             rows.append(StalledRow(c, c.ring, since, (today - since).days if since else None))
-    rows.sort(key=lambda r: (order.inner_first(r.ring), r.since or date.min, *name_order(r.contact)))
+    rows.sort(
+        key=lambda r: (order.inner_first(r.ring), r.since or date.min, *name_order(r.contact))
+    )
     return rows
 
 
@@ -391,14 +411,22 @@ def funnel_report(vault: Vault, today: date, *, limit: int | None = None) -> Fun
             counts[c.ring] += 1
         else:
             no_ring += 1
-    rings = tuple(RingCount(r, ring_label(r), counts[r], config.cadence.get(r)) for r in config.rings)
+    rings = tuple(
+        RingCount(r, ring_label(r), counts[r], config.cadence.get(r)) for r in config.rings
+    )
     periods = []
     for days in FUNNEL_PERIODS:
         since = today - timedelta(days=days)
         mv = _moves(vault, since, today)
-        periods.append(PeriodSummary(days, since, sum(m.direction == "inward" for m in mv),
-                                     sum(m.direction == "outward" for m in mv),
-                                     len(_added(vault, since, today))))  # fmt: skip
+        periods.append(
+            PeriodSummary(
+                days,
+                since,
+                sum(m.direction == "inward" for m in mv),
+                sum(m.direction == "outward" for m in mv),
+                len(_added(vault, since, today)),
+            )
+        )
     longest = today - timedelta(days=max(FUNNEL_PERIODS))
     conv_since = today - timedelta(days=CONVERSION_DAYS)
     return FunnelReport(
@@ -425,29 +453,71 @@ def funnel_json(f: FunnelReport) -> dict[str, Any]:
         "today": f.today.isoformat(),
         "rings": [{"ring": r.ring, "count": r.count} for r in f.rings],
         "no_ring": f.no_ring,
-        "moves": [{"name": m.contact.name, "from": m.from_ring, "to": m.to_ring, "date": m.date.isoformat()}
-                  for m in f.moves],  # fmt: skip
+        "moves": [
+            {
+                "name": m.contact.name,
+                "from": m.from_ring,
+                "to": m.to_ring,
+                "date": m.date.isoformat(),
+            }
+            for m in f.moves
+        ],
         "moves_since": f.moves_since.isoformat(),
-        "periods": [{"days": p.days, "since": p.since.isoformat(), "inward": p.inward,
-                     "outward": p.outward, "added": p.added} for p in f.periods],  # fmt: skip
-        "added": [{"name": a.contact.name, "path": a.contact.path, "date": a.date.isoformat(), "ring": a.ring}
-                  for a in f.added],  # fmt: skip
-        "stalled": [{"name": s.contact.name, "path": s.contact.path, "ring": s.ring,
-                     "since": s.since.isoformat() if s.since else None, "days": s.days}
-                    for s in f.stalled],  # fmt: skip
+        "periods": [
+            {
+                "days": p.days,
+                "since": p.since.isoformat(),
+                "inward": p.inward,
+                "outward": p.outward,
+                "added": p.added,
+            }
+            for p in f.periods
+        ],
+        "added": [
+            {
+                "name": a.contact.name,
+                "path": a.contact.path,
+                "date": a.date.isoformat(),
+                "ring": a.ring,
+            }
+            for a in f.added
+        ],
+        "stalled": [
+            {
+                "name": s.contact.name,
+                "path": s.contact.path,
+                "ring": s.ring,
+                "since": s.since.isoformat() if s.since else None,
+                "days": s.days,
+            }
+            for s in f.stalled
+        ],
         "stalled_days": f.stalled_days,
-        "conversion": [{"ring": c.ring, "in_ring": c.in_ring, "moved_inward": c.moved_inward, "rate": c.rate}
-                       for c in f.conversion],  # fmt: skip
+        "conversion": [
+            {"ring": c.ring, "in_ring": c.in_ring, "moved_inward": c.moved_inward, "rate": c.rate}
+            for c in f.conversion
+        ],
         "conversion_days": f.conversion_days,
     }
 
 
 # --- upcoming -------------------------------------------------------------------------
 
-BIRTHDAY, FOLLOW_UP, CHECK_IN, MEETING, ANNIVERSARY = "birthday", "follow-up", "check-in", "meeting", "anniversary"
+BIRTHDAY, FOLLOW_UP, CHECK_IN, MEETING, ANNIVERSARY = (
+    "birthday",
+    "follow-up",
+    "check-in",
+    "meeting",
+    "anniversary",
+)
 _EVENT_ORDER = {BIRTHDAY: 0, FOLLOW_UP: 1, CHECK_IN: 2, MEETING: 3, ANNIVERSARY: 4}
-EVENT_LABELS = {BIRTHDAY: "Birthday", FOLLOW_UP: "Follow-up", CHECK_IN: "Check-in due", MEETING: "Meeting",
-                ANNIVERSARY: "Anniversary"}  # fmt: skip
+EVENT_LABELS = {
+    BIRTHDAY: "Birthday",
+    FOLLOW_UP: "Follow-up",
+    CHECK_IN: "Check-in due",
+    MEETING: "Meeting",
+    ANNIVERSARY: "Anniversary",
+}
 
 
 @dataclass(frozen=True)
@@ -491,10 +561,27 @@ def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = No
     until = today + timedelta(days=days)
     events: list[tuple[tuple[Any, ...], Event]] = []
 
-    def add(d: date, kind: str, people: tuple[Contact, ...], text: str, note: Ref | None = None,
-            **extra: int | None) -> None:  # fmt: skip
+    def add(
+        d: date,
+        kind: str,
+        people: tuple[Contact, ...],
+        text: str,
+        note: Ref | None = None,
+        **extra: int | None,
+    ) -> None:
         n = (d - today).days
-        e = Event(d, WEEKDAYS[d.weekday()], n, _when(n), kind, EVENT_LABELS[kind], people, text, note, **extra)
+        e = Event(
+            d,
+            WEEKDAYS[d.weekday()],
+            n,
+            _when(n),
+            kind,
+            EVENT_LABELS[kind],
+            people,
+            text,
+            note,
+            **extra,
+        )
         key = (d, _EVENT_ORDER[kind], *name_order(people[0]), note.path if note else "")
         events.append((key, e))
 
@@ -514,7 +601,12 @@ def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = No
         if s.cadence_days and s.last_contact is not None:
             due = s.last_contact + timedelta(days=s.cadence_days)
             if today <= due <= until and due != c.follow_up:
-                add(due, CHECK_IN, (c,), f"every {s.cadence_days} days, last contact {s.last_contact.isoformat()}")
+                add(
+                    due,
+                    CHECK_IN,
+                    (c,),
+                    f"every {s.cadence_days} days, last contact {s.last_contact.isoformat()}",
+                )
         for i in c.interactions:
             if today < i.date <= until:
                 key = (i.date, i.source, i.line if i.source == c.path else 0)
@@ -537,11 +629,19 @@ def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = No
     return [e for _, e in events]
 
 
-def upcoming_report(vault: Vault, today: date, *, days: int | None = None, ring: str | None = None,
-                    limit: int | None = None) -> UpcomingReport:  # fmt: skip
+def upcoming_report(
+    vault: Vault,
+    today: date,
+    *,
+    days: int | None = None,
+    ring: str | None = None,
+    limit: int | None = None,
+) -> UpcomingReport:
     days = vault.config.upcoming_days if days is None else days
     events = find_upcoming(vault, today, days, ring=ring)
-    counts = tuple((EVENT_LABELS[k], n) for k in _EVENT_ORDER if (n := sum(e.kind == k for e in events)))
+    counts = tuple(
+        (EVENT_LABELS[k], n) for k in _EVENT_ORDER if (n := sum(e.kind == k for e in events))
+    )
     return UpcomingReport(today, today + timedelta(days=days), days, _cap(events, limit), counts)
 
 
@@ -589,19 +689,31 @@ class ReconnectReport:
     count: int
 
 
-def find_dormant(vault: Vault, today: date, days: int, *, ring: str | None = None) -> list[DormantRow]:
+def find_dormant(
+    vault: Vault, today: date, days: int, *, ring: str | None = None
+) -> list[DormantRow]:
     order = _Rings(vault.config.rings)
     rows = [
-        DormantRow(s.contact, s.contact.ring, s.last_contact, (today - s.last_contact).days, _about(s))
+        DormantRow(
+            s.contact, s.contact.ring, s.last_contact, (today - s.last_contact).days, _about(s)
+        )
         for s in statuses(vault, today)
-        if s.last_contact is not None and (today - s.last_contact).days > days and _ring_ok(s.contact, ring)
+        if s.last_contact is not None
+        and (today - s.last_contact).days > days
+        and _ring_ok(s.contact, ring)
     ]
     rows.sort(key=lambda r: (order.inner_first(r.ring), r.days, *name_order(r.contact)))
     return rows
 
 
-def reconnect_report(vault: Vault, today: date, *, days: int | None = None, ring: str | None = None,
-                     limit: int | None = None) -> ReconnectReport:  # fmt: skip
+def reconnect_report(
+    vault: Vault,
+    today: date,
+    *,
+    days: int | None = None,
+    ring: str | None = None,
+    limit: int | None = None,
+) -> ReconnectReport:
     days = vault.config.dormant_days if days is None else days
     rows = find_dormant(vault, today, days, ring=ring)
     return ReconnectReport(today, days, today - timedelta(days=days), _cap(rows, limit), len(rows))
@@ -632,8 +744,14 @@ class ReciprocityReport:
     asks: int
 
 
-def reciprocity_report(vault: Vault, today: date, *, days: int = RECIPROCITY_DAYS, ring: str | None = None,
-                       limit: int | None = None) -> ReciprocityReport:  # fmt: skip
+def reciprocity_report(
+    vault: Vault,
+    today: date,
+    *,
+    days: int = RECIPROCITY_DAYS,
+    ring: str | None = None,
+    limit: int | None = None,
+) -> ReciprocityReport:
     since = today - timedelta(days=days)
     rows = []
     for c in vault.active:
@@ -643,19 +761,42 @@ def reciprocity_report(vault: Vault, today: date, *, days: int = RECIPROCITY_DAY
         gives = [i.date for i in window if i.direction == "give"]
         asks = [i.date for i in window if i.direction == "ask"]
         if gives or asks:
-            rows.append(BalanceRow(c, c.ring, len(gives), len(asks), len(gives) - len(asks),
-                                   max(gives, default=None), max(asks, default=None)))  # fmt: skip
+            rows.append(
+                BalanceRow(
+                    c,
+                    c.ring,
+                    len(gives),
+                    len(asks),
+                    len(gives) - len(asks),
+                    max(gives, default=None),
+                    max(asks, default=None),
+                )
+            )
     only = sorted((r for r in rows if not r.gives), key=lambda r: (-r.asks, *name_order(r.contact)))
-    rest = sorted((r for r in rows if r.gives), key=lambda r: (r.balance, -r.asks, *name_order(r.contact)))
-    return ReciprocityReport(today, since, days, _cap(only, limit), _cap(rest, limit),
-                             sum(r.gives for r in rows), sum(r.asks for r in rows))  # fmt: skip
+    rest = sorted(
+        (r for r in rows if r.gives), key=lambda r: (r.balance, -r.asks, *name_order(r.contact))
+    )
+    return ReciprocityReport(
+        today,
+        since,
+        days,
+        _cap(only, limit),
+        _cap(rest, limit),
+        sum(r.gives for r in rows),
+        sum(r.asks for r in rows),
+    )
 
 
 # --- goals ----------------------------------------------------------------------------
 
 DONE, ON_TRACK, BEHIND, MISSED, NOT_STARTED, NO_DEADLINE = (
-    "done", "on track", "behind", "missed", "not started", "no deadline",
-)  # fmt: skip
+    "done",
+    "on track",
+    "behind",
+    "missed",
+    "not started",
+    "no deadline",
+)
 GOAL_WINDOW_DAYS = 90  # default start: this many days before the deadline
 
 
@@ -721,7 +862,7 @@ def _goal_items(goal: Goal, vault: Vault, start: date, end: date) -> list[GoalIt
         for c in vault.active:
             d = added_on(c, end)
             if d is not None and start <= d <= end:
-                items.append(GoalItem(d, Ref(c.name, c.path), ring_label(c.ring) if c.ring else ""))
+                items.append(GoalItem(d, Ref(c.name, c.path), c.ring or ""))
     else:
         tag = goal.tag or vault.config.exposure_tag
         for n in vault.dated_notes:
@@ -753,7 +894,9 @@ def describe_goal(goal: Goal, vault: Vault) -> str:
     return f"{t} #{tag} {what}" + (" a month" if goal.per == "month" else "")
 
 
-def _status(progress: int, target: int, start: date, end: date, today: date) -> tuple[str, int, int]:
+def _status(
+    progress: int, target: int, start: date, end: date, today: date
+) -> tuple[str, int, int]:
     """(status, elapsed percent, expected progress by today) for a window [start, end]."""
     total = max((end - start).days, 1)
     elapsed = min(max((today - start).days, 0), total)
@@ -778,18 +921,44 @@ def _goal_row(goal: Goal, vault: Vault, today: date) -> GoalRow:
     desc = describe_goal(goal, vault)
     deadline = goal.deadline
     if deadline is None:
-        start = goal.start or today
+        start = goal.start or date.min
         items = _goal_items(goal, vault, start, today)
-        return GoalRow(goal, ref, desc, goal.start, None, len(items), goal.target,
-                       min(100, 100 * len(items) // goal.target), None, 0, NO_DEADLINE, tuple(items), ())  # fmt: skip
+        return GoalRow(
+            goal,
+            ref,
+            desc,
+            goal.start,
+            None,
+            len(items),
+            goal.target,
+            min(100, 100 * len(items) // goal.target),
+            None,
+            0,
+            NO_DEADLINE,
+            tuple(items),
+            (),
+        )
     start = goal.start or deadline - timedelta(days=GOAL_WINDOW_DAYS)
     end = min(today, deadline)
     items = _goal_items(goal, vault, start, end) if end >= start else []
     if goal.per != "month":
         progress = len(items)
         status, elapsed, expected = _status(progress, goal.target, start, deadline, today)
-        return GoalRow(goal, ref, desc, start, deadline, progress, goal.target,
-                       min(100, 100 * progress // goal.target), elapsed, expected, status, tuple(items), ())  # fmt: skip
+        return GoalRow(
+            goal,
+            ref,
+            desc,
+            start,
+            deadline,
+            progress,
+            goal.target,
+            min(100, 100 * progress // goal.target),
+            elapsed,
+            expected,
+            status,
+            tuple(items),
+            (),
+        )
     months: list[MonthRow] = []
     m_start = start.replace(day=1)
     while m_start <= end:
@@ -803,16 +972,34 @@ def _goal_row(goal: Goal, vault: Vault, today: date) -> GoalRow:
         status, elapsed, expected, progress = NOT_STARTED, 0, 0, 0
     elif today > deadline:
         progress = months[-1].count if months else 0
-        status, elapsed, expected = (DONE if all(m.met for m in months) else MISSED), 100, goal.target
+        status, elapsed, expected = (
+            (DONE if all(m.met for m in months) else MISSED),
+            100,
+            goal.target,
+        )
     else:
         lo, hi = _month_bounds(today)
         progress = months[-1].count if months else 0
-        status, elapsed, expected = _status(progress, goal.target, max(lo, start), min(hi, deadline), today)
+        status, elapsed, expected = _status(
+            progress, goal.target, max(lo, start), min(hi, deadline), today
+        )
         if status == DONE:
             status = ON_TRACK  # a monthly goal is only done once its deadline has passed
-    return GoalRow(goal, ref, desc, start, deadline, progress, goal.target,
-                   min(100, 100 * progress // goal.target), elapsed, expected, status, tuple(items),
-                   tuple(months))  # fmt: skip
+    return GoalRow(
+        goal,
+        ref,
+        desc,
+        start,
+        deadline,
+        progress,
+        goal.target,
+        min(100, 100 * progress // goal.target),
+        elapsed,
+        expected,
+        status,
+        tuple(items),
+        tuple(months),
+    )
 
 
 def goals_report(vault: Vault, today: date, *, limit: int | None = None) -> GoalsReport:
@@ -859,21 +1046,43 @@ def dashboard_report(vault: Vault, today: date, *, limit: int | None = None) -> 
     birthdays = [e for e in soon if e.kind == BIRTHDAY]
     for e in birthdays:
         if e.in_days == 0:
-            candidates.append((BIRTHDAY, e.people[0], "Wish a happy birthday to", _join("today", e.text)))
+            candidates.append(
+                (BIRTHDAY, e.people[0], "Wish a happy birthday to", _join("today", e.text))
+            )
     for f in find_follow_ups(vault, today):
         due = "due today" if f.days == 0 else f"due {f.due.isoformat()}"
-        candidates.append((FOLLOW_UP, f.contact, "Follow up with", f"{f.note} ({due})" if f.note else due))
+        candidates.append(
+            (FOLLOW_UP, f.contact, "Follow up with", f"{f.note} ({due})" if f.note else due)
+        )
     inner = set(config.rings[-2:])
-    late = [s for s in find_overdue(vault, today) if s.days_overdue is not None and s.contact.ring in inner]
-    late.sort(key=lambda s: (order.inner_first(s.contact.ring), -(s.days_overdue or 0), *name_order(s.contact)))
+    late = [
+        s
+        for s in find_overdue(vault, today)
+        if s.days_overdue is not None and s.contact.ring in inner
+    ]
+    late.sort(
+        key=lambda s: (
+            order.inner_first(s.contact.ring),
+            -(s.days_overdue or 0),
+            *name_order(s.contact),
+        )
+    )
     for s in late[:DASHBOARD_OVERDUE]:
         c = s.contact
         step = next_step(c.ring, config.rings)
-        candidates.append(("overdue", c, "Check in with",
-                           f"{_days(s.days_overdue or 0)} overdue ({c.ring}); {step[:1].lower()}{step[1:]}"))  # fmt: skip
+        candidates.append(
+            (
+                "overdue",
+                c,
+                "Check in with",
+                f"{_days(s.days_overdue or 0)} overdue ({c.ring}); {step[:1].lower()}{step[1:]}",
+            )
+        )
     for e in birthdays:
         if e.in_days == 1:
-            candidates.append((BIRTHDAY, e.people[0], "Wish a happy birthday to", _join("tomorrow", e.text)))
+            candidates.append(
+                (BIRTHDAY, e.people[0], "Wish a happy birthday to", _join("tomorrow", e.text))
+            )
     dormant = find_dormant(vault, today, config.dormant_days)
     if dormant:
         d = dormant[0]
@@ -897,10 +1106,16 @@ def dashboard_report(vault: Vault, today: date, *, limit: int | None = None) -> 
         Headline("Follow-ups due", str(overdue.follow_up_count), "overdue"),
         Headline(f"Coming up in {config.upcoming_days} days", str(len(upcoming)), "upcoming"),
         Headline("Dormant ties", str(len(dormant)), "reconnect"),
-        Headline(f"Moved inward in {FUNNEL_PERIODS[0]} days", str(sum(m.direction == "inward" for m in funnel_30)),
-                 "funnel"),  # fmt: skip
-        Headline("Goals on track or done", f"{sum(g.status in (ON_TRACK, DONE) for g in goals)} of {len(goals)}",
-                 "goals"),  # fmt: skip
+        Headline(
+            f"Moved inward in {FUNNEL_PERIODS[0]} days",
+            str(sum(m.direction == "inward" for m in funnel_30)),
+            "funnel",
+        ),
+        Headline(
+            "Goals on track or done",
+            f"{sum(g.status in (ON_TRACK, DONE) for g in goals)} of {len(goals)}",
+            "goals",
+        ),
     )
     return DashboardReport(today, tuple(actions), heads)
 

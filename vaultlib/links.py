@@ -33,14 +33,29 @@ class Resolver:
         t = target.strip().replace("\\", "/")
         if not t:
             return None, ()
-        if t.startswith(("./", "../")):  # relative Markdown link
-            base = posixpath.dirname(source)
-            t = posixpath.normpath(posixpath.join(base, t))
-            if t.startswith("../"):
-                return None, ()
+        if not t.startswith(("./", "../")):
+            return self._resolve(t)
+        # A relative Markdown link: first relative to the linking note's folder; a `./`
+        # link (which is how the parser hands over `[x](People/Ada.md)`) may also be a
+        # vault-absolute path, which Obsidian writes with "absolute path in vault".
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), t))
+        attempts = [] if joined == ".." or joined.startswith("../") else [joined]
+        if t.startswith("./"):
+            attempts.append(posixpath.normpath(t))
+        ambiguous: tuple[str, ...] = ()
+        for attempt in attempts:
+            path, candidates = self._resolve(attempt)
+            if path is not None:
+                return path, ()
+            ambiguous = ambiguous or candidates
+        return None, ambiguous
+
+    def _resolve(self, t: str) -> tuple[str | None, tuple[str, ...]]:
         t = t.lstrip("/")
         if t.casefold().endswith(".md"):
             t = t[:-3]
+        if not t:
+            return None, ()
         if t in self.exact:
             return self.exact[t], ()
         folded = self.folded.get(t.casefold())

@@ -80,7 +80,12 @@ _MDLINK = re.compile(r"\[([^\]\n]*)\]\((<[^>\n]+>|[^)\s]+)\)")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _UNCHECKED = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[ \]")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[^\]]\]\s+)?")
-_LOG_ITEM = re.compile(r"^\s*[-*+]\s+(?:\[[xX ]\]\s+)?(\d{4}-\d{2}-\d{2})\b[ \t]*:?[ \t]*(.*?)\s*$")
+# A dated list item (bulleted or numbered); an unchecked task `- [ ] …` is a plan, not a log line.
+_LOG_ITEM = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[xX]\]\s+)?(\d{4}-\d{2}-\d{2})\b[ \t]*:?[ \t]*(.*?)\s*$"
+)
+_EMBED_BANG = re.compile(r"!(?=\[)")
+_DATE_LIKE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\b")
 _MOVE = re.compile(r"^(?:stage|ring)\s*:\s*(.+?)\s*(?:→|->|=>)\s*(.+?)\s*$", re.IGNORECASE)
 _KIND = re.compile(r"^([A-Za-z]+)\s*:\s*(.*)$")
 _TAG = re.compile(r"#([\w/-]*[^\W\d_][\w/-]*)")  # preceding character checked by hand
@@ -119,6 +124,8 @@ def display_text(value: str) -> str:
 def _strip_line(text: str) -> str:
     text = _LIST_ITEM.sub("", text, count=1)
     text = _DIRECTION_TAG.sub("", text)
+    if "!" in text:  # an embed in a summary reads as its name, like a link
+        text = _EMBED_BANG.sub("", text)
     text = display_text(_MDLINK.sub(lambda m: m.group(1), text))
     text = _WS.sub(" ", text).strip(" -–—:")
     return text[:160]
@@ -189,7 +196,9 @@ def _body_links(text: str, first_line: int) -> list[tuple[str, int, str]]:
                 continue
             href = unquote(href.split("#", 1)[0])
             if href.endswith(".md"):
-                hits.append((m.start(), href if href.startswith(("./", "../", "/")) else "./" + href))
+                hits.append(
+                    (m.start(), href if href.startswith(("./", "../", "/")) else "./" + href)
+                )
         hits.sort()
     line, last = first_line, 0
     for pos, target in hits:
@@ -466,19 +475,23 @@ class NoteParser:
         d = self.note_date(path, stem, fm)
         if d is None:  # undated notes are never contact: keep nothing but their problems
             rec.tags = tuple(sorted(fm_tags))
+            for key in ("date", "Date"):
+                value = fm.get(key) if fm else None
+                if isinstance(value, str) and _DATE_LIKE.match(value):
+                    rec.problems.append(Problem(path, fm_res.key_lines.get(key), f"date '{value}' is not a date; the note is not dated, so its links are not contact",
+                                                "use YYYY-MM-DD", WARNING))  # fmt: skip
             return rec
         rec.tags = tuple(sorted(fm_tags | _body_tags(body)))
         rec.date = d.toordinal()
+        # A daily note keeps its whole name as title, whatever its format ("2026-11-03 Tuesday").
+        is_daily = path.startswith(self.daily_prefix) and (
+            match_moment(self.daily_rx, path[len(self.daily_prefix) : -3]) is not None
+            or match_moment(self.daily_rx, stem) is not None
+        )
         title = stem
-        ld = leading_date(stem)
-        if ld is not None:
+        if not is_daily and leading_date(stem) is not None:
             title = stem[10:].strip(" -_.") or stem
         rec.title = title
-        is_daily = (
-            path.startswith(self.daily_prefix)
-            and match_moment(self.daily_rx, path[len(self.daily_prefix) : -3]) is not None
-            and title == stem
-        )
         note_kind = "note" if is_daily else _kind_of(title, "meeting")
         note_dir = None
         if fm_tags & {"give", "ask"} and len(fm_tags & {"give", "ask"}) == 1:

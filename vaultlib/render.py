@@ -68,7 +68,7 @@ _ENTITY_AMP = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _HTML_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _DOUBLE_PERCENT = re.compile(r"%(?=%)")
 _KITH_MARK = re.compile(r"(kith)([:-])", re.IGNORECASE)
-_TAG = re.compile(r"(?:(?<=\s)|^)#(?=[^\s])")
+_TAG = re.compile(r"^#|(?<=\s)#(?=[^\s#])")
 _LEADING_BLOCK = re.compile(r"^(?:>|[-+*](?=\s|$)|([-*_=~])\1\1)")
 _LEADING_ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
@@ -123,7 +123,9 @@ def escape_cell(value: Any) -> MdText:
 def mermaid_label(value: Any) -> MdText:
     """A quoted Mermaid label: `"text"` with quotes and angle brackets as entities."""
     text = " ".join(_CONTROL.sub("", str(value)).split())
-    text = text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    text = (
+        text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    )
     return MdText(f'"{text}"')
 
 
@@ -131,7 +133,12 @@ _WIKI_UNSAFE = re.compile(r"[\[\]|#^\\<>$`]|%%|kith[:-]", re.IGNORECASE)
 
 
 def _wiki_ok(text: str) -> bool:
-    return bool(text) and text == " ".join(text.split()) and not _WIKI_UNSAFE.search(text) and not _CONTROL.search(text)
+    return (
+        bool(text)
+        and text == " ".join(text.split())
+        and not _WIKI_UNSAFE.search(text)
+        and not _CONTROL.search(text)
+    )
 
 
 def make_link(path: str, name: str, here: str, *, style: str, full_path: bool) -> MdText:
@@ -188,7 +195,9 @@ class VaultTemplateLoader(BaseLoader):
             raise TemplateNotFound(template) from None
         except OSError as e:
             if os.path.islink(path):
-                raise TemplateRefused(f"{rel} is a symlink; kith does not follow symlinks") from None
+                raise TemplateRefused(
+                    f"{rel} is a symlink; kith does not follow symlinks"
+                ) from None
             raise TemplateRefused(f"{rel} cannot be read ({e.strerror})") from None
         with os.fdopen(fd, "rb") as f:
             mtime = os.fstat(f.fileno()).st_mtime_ns
@@ -225,8 +234,14 @@ class Renderer:
     so a vault template that extends a default one behaves exactly like it.
     """
 
-    def __init__(self, root: Path, *, link_style: str = "wikilink", shared_names: Iterable[str] = (),
-                 reports_folder: str = "Reports") -> None:  # fmt: skip
+    def __init__(
+        self,
+        root: Path,
+        *,
+        link_style: str = "wikilink",
+        shared_names: Iterable[str] = (),
+        reports_folder: str = "Reports",
+    ) -> None:
         self.root = Path(root)
         self.link_style = link_style
         self.shared = frozenset(shared_names)
@@ -234,12 +249,19 @@ class Renderer:
         self.shipped = shipped_templates_dir()
         self.vault_dir = self.root / VAULT_TEMPLATES
         real_root = Path(os.path.realpath(self.root))
-        self._bases = ((str(real_root / VAULT_TEMPLATES), VAULT_TEMPLATES + "/"),
-                       (os.path.realpath(self.shipped), DEFAULT_PREFIX + ":"))  # fmt: skip
+        self._bases = (
+            (str(real_root / VAULT_TEMPLATES), VAULT_TEMPLATES + "/"),
+            (os.path.realpath(self.shipped), DEFAULT_PREFIX + ":"),
+        )
         shipped = FileSystemLoader(str(self.shipped))
         env = ImmutableSandboxedEnvironment(
-            loader=ChoiceLoader([PrefixLoader({DEFAULT_PREFIX: shipped}, delimiter=":"),
-                                 VaultTemplateLoader(self.root), shipped]),  # fmt: skip
+            loader=ChoiceLoader(
+                [
+                    PrefixLoader({DEFAULT_PREFIX: shipped}, delimiter=":"),
+                    VaultTemplateLoader(self.root),
+                    shipped,
+                ]
+            ),
             undefined=StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,
@@ -293,28 +315,77 @@ class Renderer:
             for chunk in template.generate(**context):
                 size += len(chunk)
                 if size > MAX_OUTPUT_CHARS:
-                    return Rendered(None, (Problem(
-                        self.template_path(template.filename, name), None,
-                        f"template output is larger than {MAX_OUTPUT_CHARS} characters; stopped, "
-                        f"{target} not written", "look for a loop that never ends in the template", ERROR),))  # fmt: skip
+                    return Rendered(
+                        None,
+                        (
+                            Problem(
+                                self.template_path(template.filename, name),
+                                None,
+                                f"template output is larger than {MAX_OUTPUT_CHARS} characters; stopped, "
+                                f"{target} not written",
+                                "look for a loop that never ends in the template",
+                                ERROR,
+                            ),
+                        ),
+                    )
                 chunks.append(chunk)
             return Rendered("".join(chunks))
         except TemplateSyntaxError as e:
             where = self.template_path(e.filename, e.name or name)
-            return Rendered(None, (Problem(where, e.lineno, f"template error: {e.message}; {target} not written",
-                                           "fix the template, or delete it to use kith's default", ERROR),))  # fmt: skip
+            return Rendered(
+                None,
+                (
+                    Problem(
+                        where,
+                        e.lineno,
+                        f"template error: {e.message}; {target} not written",
+                        "fix the template, or delete it to use kith's default",
+                        ERROR,
+                    ),
+                ),
+            )
         except TemplateNotFound as e:
-            return Rendered(None, (Problem(self.template_path(None, name), None,
-                                           f"template '{e.name}' not found; {target} not written",
-                                           f"templates live in {VAULT_TEMPLATES}/, defaults as "
-                                           f"'{DEFAULT_PREFIX}:NAME'", ERROR),))  # fmt: skip
+            return Rendered(
+                None,
+                (
+                    Problem(
+                        self.template_path(None, name),
+                        None,
+                        f"template '{e.name}' not found; {target} not written",
+                        f"templates live in {VAULT_TEMPLATES}/, defaults as "
+                        f"'{DEFAULT_PREFIX}:NAME'",
+                        ERROR,
+                    ),
+                ),
+            )
         except TemplateRefused as e:
-            return Rendered(None, (Problem(VAULT_TEMPLATES, None, f"{e}; {target} not written",
-                                           "replace it with a regular file", ERROR),))  # fmt: skip
-        except Exception as e:  # a template may raise anything at run time; one report fails, not the run
+            return Rendered(
+                None,
+                (
+                    Problem(
+                        VAULT_TEMPLATES,
+                        None,
+                        f"{e}; {target} not written",
+                        "replace it with a regular file",
+                        ERROR,
+                    ),
+                ),
+            )
+        # A template may raise anything at run time: that report fails, the run goes on.
+        except Exception as e:
             where, line = self._locate(e, name)
-            return Rendered(None, (Problem(where, line, f"template error: {type(e).__name__}: {e}; {target} not written",
-                                           "fix the template, or delete it to use kith's default", ERROR),))  # fmt: skip
+            return Rendered(
+                None,
+                (
+                    Problem(
+                        where,
+                        line,
+                        f"template error: {type(e).__name__}: {e}; {target} not written",
+                        "fix the template, or delete it to use kith's default",
+                        ERROR,
+                    ),
+                ),
+            )
 
     def _locate(self, e: BaseException, name: str) -> tuple[str, int | None]:
         found: tuple[str, int | None] = (self.template_path(None, name), None)
@@ -335,7 +406,9 @@ def _heading(ctx: Context, text: Any, level: int = 2) -> MdText:
 
 
 @pass_environment
-def _join(env: Any, value: Iterable[Any], d: str = "", attribute: str | int | None = None) -> MdText:
+def _join(
+    env: Any, value: Iterable[Any], d: str = "", attribute: str | int | None = None
+) -> MdText:
     """`join` that escapes each item (kith's Markdown passes) and keeps links intact."""
     items = list(value)
     if attribute is not None:

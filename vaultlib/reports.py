@@ -24,7 +24,7 @@ from .model import ERROR, Problem
 from .render import Renderer, normalize_output
 from .textutil import BOM_BYTES, decode_note, encode_note
 from .vault import Vault
-from .write import CREATED, WOULD_WRITE, WRITTEN, Writer, WriteResult
+from .write import CREATED, UNCHANGED, WOULD_WRITE, WRITTEN, Writer, WriteResult
 
 # The first front-matter key of every report: kith overwrites a report path only
 # when the file there starts with these lines.
@@ -61,21 +61,56 @@ class ReportSpec:
 
 
 REPORTS: tuple[ReportSpec, ...] = (
-    ReportSpec("overdue", "Overdue", "who is due for a check-in, by ring, with a next step",
-               lambda v, t, o: insights.overdue_report(v, t, **o), ("limit", "ring")),
-    ReportSpec("funnel", "Funnel", "people per ring, moves inward and outward, stalled people",
-               lambda v, t, o: insights.funnel_report(v, t, **o), ("limit",)),
-    ReportSpec("upcoming", "Upcoming", "birthdays, follow-ups, planned meetings and anniversaries",
-               lambda v, t, o: insights.upcoming_report(v, t, **o), ("days", "limit", "ring")),
-    ReportSpec("reconnect", "Reconnect", "dormant ties worth reviving",
-               lambda v, t, o: insights.reconnect_report(v, t, **o), ("days", "limit", "ring")),
-    ReportSpec("reciprocity", "Reciprocity", "gives and asks in the last 12 months",
-               lambda v, t, o: insights.reciprocity_report(v, t, **o), ("days", "limit", "ring")),
-    ReportSpec("goals", "Goals", "progress on your goals against the time left",
-               lambda v, t, o: insights.goals_report(v, t, **o), ("limit",)),
-    ReportSpec("dashboard", "Dashboard", "today's top actions and the headline numbers",
-               lambda v, t, o: insights.dashboard_report(v, t, **o), ("limit",)),
-)  # fmt: skip
+    ReportSpec(
+        "overdue",
+        "Overdue",
+        "who is due for a check-in, by ring, with a next step",
+        lambda v, t, o: insights.overdue_report(v, t, **o),
+        ("limit", "ring"),
+    ),
+    ReportSpec(
+        "funnel",
+        "Funnel",
+        "people per ring, moves inward and outward, stalled people",
+        lambda v, t, o: insights.funnel_report(v, t, **o),
+        ("limit",),
+    ),
+    ReportSpec(
+        "upcoming",
+        "Upcoming",
+        "birthdays, follow-ups, check-ins due, planned meetings, anniversaries",
+        lambda v, t, o: insights.upcoming_report(v, t, **o),
+        ("days", "limit", "ring"),
+    ),
+    ReportSpec(
+        "reconnect",
+        "Reconnect",
+        "dormant ties worth reviving",
+        lambda v, t, o: insights.reconnect_report(v, t, **o),
+        ("days", "limit", "ring"),
+    ),
+    ReportSpec(
+        "reciprocity",
+        "Reciprocity",
+        "gives and asks in the last 12 months",
+        lambda v, t, o: insights.reciprocity_report(v, t, **o),
+        ("days", "limit", "ring"),
+    ),
+    ReportSpec(
+        "goals",
+        "Goals",
+        "progress on your goals against the time left",
+        lambda v, t, o: insights.goals_report(v, t, **o),
+        ("limit",),
+    ),
+    ReportSpec(
+        "dashboard",
+        "Dashboard",
+        "today's top actions and the headline numbers",
+        lambda v, t, o: insights.dashboard_report(v, t, **o),
+        ("limit",),
+    ),
+)
 REPORT_NAMES: tuple[str, ...] = tuple(s.name for s in REPORTS)
 _BY_NAME: dict[str, ReportSpec] = {s.name: s for s in REPORTS}
 
@@ -87,7 +122,9 @@ def select_reports(names: Sequence[str] | None) -> list[ReportSpec]:
     wanted = {n.strip().casefold() for n in names}
     unknown = sorted(wanted - set(_BY_NAME))
     if unknown:
-        raise UnknownReport(f"unknown report '{unknown[0]}'", hint=f"use one of: {', '.join(REPORT_NAMES)}")
+        raise UnknownReport(
+            f"unknown report '{unknown[0]}'", hint=f"use one of: {', '.join(REPORT_NAMES)}"
+        )
     return [s for s in REPORTS if s.name in wanted]
 
 
@@ -139,11 +176,19 @@ class _Session:
         self.vault = vault
         self.today = today
         config = vault.config
-        self.renderer = Renderer(config.root, link_style=config.link_style, shared_names=vault.shared_names,
-                                 reports_folder=config.reports_folder)  # fmt: skip
-        self.links = tuple(ReportLink(s.name, s.title, report_path(vault, s), s.summary) for s in REPORTS)
+        self.renderer = Renderer(
+            config.root,
+            link_style=config.link_style,
+            shared_names=vault.shared_names,
+            reports_folder=config.reports_folder,
+        )
+        self.links = tuple(
+            ReportLink(s.name, s.title, report_path(vault, s), s.summary) for s in REPORTS
+        )
 
-    def context(self, data: Any, here: str, embedded: bool, options: Mapping[str, str]) -> dict[str, Any]:
+    def context(
+        self, data: Any, here: str, embedded: bool, options: Mapping[str, str]
+    ) -> dict[str, Any]:
         return {
             "report": data,
             "today": self.today,
@@ -164,25 +209,39 @@ class _Session:
         text = FRONT_MATTER.format(today=self.today.isoformat()) + normalize_output(out.text)
         return text.encode("utf-8"), []
 
-    def render_block(self, spec: ReportSpec, block: Block, path: str) -> tuple[str | None, list[Problem]]:
+    def render_block(
+        self, spec: ReportSpec, block: Block, path: str
+    ) -> tuple[str | None, list[Problem]]:
         options, problems = parse_options(spec, block, path, self.vault.config.rings)
         if problems:
             return None, problems
         data = spec.build(self.vault, self.today, options)
         target = f"block '{block.name}' in {path} (line {block.begin_line})"
-        out = self.renderer.render(spec.template, self.context(data, path, True, block.options), target=target)
+        out = self.renderer.render(
+            spec.template, self.context(data, path, True, block.options), target=target
+        )
         if out.text is None:
             return None, list(out.problems)
         return normalize_output(out.text), []
 
 
-def parse_options(spec: ReportSpec, block: Block, path: str, rings: Sequence[str]) -> tuple[dict[str, Any], list[Problem]]:
+def parse_options(
+    spec: ReportSpec, block: Block, path: str, rings: Sequence[str]
+) -> tuple[dict[str, Any], list[Problem]]:
     """A block's `key=value` options as keyword arguments for the report's query."""
     out: dict[str, Any] = {}
     problems: list[Problem] = []
 
     def bad(message: str, hint: str) -> None:
-        problems.append(Problem(path, block.begin_line, f"block '{block.name}': {message}; block not filled", hint, ERROR))
+        problems.append(
+            Problem(
+                path,
+                block.begin_line,
+                f"block '{block.name}': {message}; block not filled",
+                hint,
+                ERROR,
+            )
+        )
 
     for key in sorted(block.options):
         value = block.options[key].strip()
@@ -203,7 +262,9 @@ def parse_options(spec: ReportSpec, block: Block, path: str, rings: Sequence[str
     return out, problems
 
 
-def _render_all(session: _Session, specs: Sequence[ReportSpec]) -> tuple[dict[str, bytes], list[Problem]]:
+def _render_all(
+    session: _Session, specs: Sequence[ReportSpec]
+) -> tuple[dict[str, bytes], list[Problem]]:
     out: dict[str, bytes] = {}
     problems: list[Problem] = []
     for spec in specs:
@@ -214,7 +275,9 @@ def _render_all(session: _Session, specs: Sequence[ReportSpec]) -> tuple[dict[st
     return out, problems
 
 
-def render_reports(vault: Vault, today: date, names: Sequence[str] | None = None) -> dict[str, bytes]:
+def render_reports(
+    vault: Vault, today: date, names: Sequence[str] | None = None
+) -> dict[str, bytes]:
     """Every report's vault path -> bytes (a report whose template fails is left out)."""
     out, _ = _render_all(_Session(vault, today), select_reports(names))
     return out
@@ -225,7 +288,9 @@ def _refused(path: str, e: KithError) -> Problem:
     return Problem(path, None, reason, e.hint, ERROR)
 
 
-def write_reports(vault: Vault, today: date, writer: Writer, *, names: Sequence[str] | None = None) -> ReportRun:
+def write_reports(
+    vault: Vault, today: date, writer: Writer, *, names: Sequence[str] | None = None
+) -> ReportRun:
     """Write the reports (all, or `names`) and fill the generated blocks in every note.
 
     A `Writer(dry_run=True)` gives `--check`: nothing is written and the results say
@@ -241,8 +306,15 @@ def write_reports(vault: Vault, today: date, writer: Writer, *, names: Sequence[
         try:
             current = writer.read(path)
             if current is not None and not is_generated(current):
-                run.problems.append(Problem(path, None, "exists and was not written by kith; skipped",
-                                            "move or rename your file, or set reports_folder in kith.toml", ERROR))  # fmt: skip
+                run.problems.append(
+                    Problem(
+                        path,
+                        None,
+                        "exists and was not written by kith; skipped",
+                        "move or rename your file, or set reports_folder in kith.toml",
+                        ERROR,
+                    )
+                )
                 continue
             run.results.append(writer.write(path, data, expected=current))
         except (WriteRefused, UnsafePath) as e:
@@ -254,7 +326,9 @@ def write_reports(vault: Vault, today: date, writer: Writer, *, names: Sequence[
     return run
 
 
-def _fill_note(session: _Session, writer: Writer, path: str, wanted: set[str], run: ReportRun) -> None:
+def _fill_note(
+    session: _Session, writer: Writer, path: str, wanted: set[str], run: ReportRun
+) -> None:
     try:
         current = writer.read(path)
     except (WriteRefused, UnsafePath) as e:
@@ -265,15 +339,26 @@ def _fill_note(session: _Session, writer: Writer, path: str, wanted: set[str], r
     try:
         text, bom = decode_note(current)
     except UnicodeDecodeError:
-        run.problems.append(Problem(path, None, "is not valid UTF-8; blocks not filled", "re-save it as UTF-8", ERROR))
+        run.problems.append(
+            Problem(
+                path, None, "is not valid UTF-8; blocks not filled", "re-save it as UTF-8", ERROR
+            )
+        )
         return
     problems: list[Problem] = []
 
     def render(block: Block) -> str | None:
         spec = _BY_NAME.get(block.name.casefold())
         if spec is None:
-            problems.append(Problem(path, block.begin_line, f"unknown report '{block.name}'; block not filled",
-                                    f"use one of: {', '.join(REPORT_NAMES)}", ERROR))  # fmt: skip
+            problems.append(
+                Problem(
+                    path,
+                    block.begin_line,
+                    f"unknown report '{block.name}'; block not filled",
+                    f"use one of: {', '.join(REPORT_NAMES)}",
+                    ERROR,
+                )
+            )
             return None
         if spec.name not in wanted:
             return None
@@ -285,6 +370,7 @@ def _fill_note(session: _Session, writer: Writer, path: str, wanted: set[str], r
     run.problems.extend(block_problems)
     run.problems.extend(problems)
     if new_text == text:
+        run.results.append(WriteResult(path, UNCHANGED))
         return
     try:
         run.results.append(writer.write(path, encode_note(new_text, bom), expected=current))

@@ -125,6 +125,22 @@ def stat_note(config: Config, rel: str) -> Entry | Problem | None:
     return classify(config, rel, st)
 
 
+def _folder_link(config: Config, rel: str, name: str) -> list[Problem]:
+    """A symlink to a folder is reported (once per scan) and never walked into; links to
+    other files (attachments) are none of kith's business."""
+    if name.startswith(".") or is_ignored_name(name) or is_excluded(config, rel):
+        return []
+    try:
+        is_dir = stat.S_ISDIR(os.stat(os.path.join(config.root, rel)).st_mode)
+    except (OSError, ValueError):  # dangling, a loop, or unreadable: not a folder kith could use
+        return []
+    if not is_dir:
+        return []
+    return [Problem(rel, None, "is a symbolic link to a folder; kith does not follow links",
+                    "move the folder itself into the vault, or add it to ignore in kith.toml",
+                    WARNING)]  # fmt: skip
+
+
 def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:
     """All notes of the vault, sorted by path, and the problems seen while walking."""
     root = str(config.root)
@@ -150,6 +166,9 @@ def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:
                 if stat.S_ISDIR(st.st_mode):
                     if not name.startswith(".") and not is_excluded(config, rel):
                         stack.append(rel)
+                    continue
+                if stat.S_ISLNK(st.st_mode) and not name.endswith(".md"):
+                    problems.extend(_folder_link(config, rel, name))
                     continue
                 found = classify(config, rel, st)
                 if isinstance(found, Entry):

@@ -172,7 +172,8 @@ class VaultBuilder:
                         )  # fmt: skip
                     )
                 continue
-            if path != r.path and self._is_person(path):
+            # One interaction per note per person, however many ways the note links them.
+            if path != r.path and path not in reached and self._is_person(path):
                 self.found[path].setdefault(r.path, []).append(
                     Interaction(d, kind, direction, summary, r.path, line)
                 )

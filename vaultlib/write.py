@@ -253,6 +253,15 @@ def _replace(d: _Dir, src: str, dst: str, rel: str, sleep: Callable[[float], Any
             sleep(delay)
 
 
+def _fsync_dir(d: _Dir) -> None:
+    """Make a new or renamed entry in `d` durable (POSIX; Windows cannot open folders)."""
+    if d.fd is not None:
+        try:
+            os.fsync(d.fd)
+        except OSError:
+            pass  # the change is made; some file systems cannot fsync a folder
+
+
 def _unlink_quietly(d: _Dir, name: str) -> None:
     try:
         os.unlink(d.at(name), dir_fd=d.fd)
@@ -331,6 +340,8 @@ class Writer:
                 pass
             except OSError as e:
                 raise WriteRefused(rel, f"could not create folder '{sub}' ({_reason(e)})") from None
+            else:
+                _fsync_dir(d)
             st = _lstat_at(d, part)
             if st is None:
                 raise WriteRefused(rel, f"folder '{sub}' disappeared while kith was creating it")
@@ -456,11 +467,7 @@ class Writer:
             raise WriteRefused(
                 rel, f"could not write ({_reason(e)})", hint="kith will try again"
             ) from None
-        if d.fd is not None:
-            try:
-                os.fsync(d.fd)
-            except OSError:
-                pass  # the swap is done; some file systems cannot fsync a folder
+        _fsync_dir(d)
         self.written[rel] = sha256_hex(data)
         return WriteResult(rel, CREATED if st is None else WRITTEN)
 

@@ -1,0 +1,328 @@
+"""The incremental index: what a second run re-parses, what the cache may and may not lose."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+import vaultlib.cache as cache_mod
+from vaultlib.cache import cache_path, load_cache, save_cache
+from vaultlib.config import load_config
+from vaultlib.index import Index, build_index
+from vaultlib.vault import Vault
+
+ADA = "---\nstage: buddy\n---\n## Log\n- 2026-11-01 call: hello\n"
+FILES = {
+    "People/Ada Lovelace.md": ADA,
+    "People/Ben Ortiz.md": "---\nstage: cold\n---\n",
+    "Daily/2026-11-03.md": "Coffee with [[Ben Ortiz]]\n",
+    "Notes/Idea.md": "Nothing dated here.\n",
+}
+
+
+def backdate(root: Path, seconds: float = 3600) -> None:
+    """Files older than the racy window, so the cache may trust their stat."""
+    past = time.time() - seconds
+    for dirpath, _dirs, names in os.walk(root):
+        if ".kith" in Path(dirpath).parts:
+            continue
+        for name in names:
+            os.utime(os.path.join(dirpath, name), (past, past), follow_symlinks=False)
+
+
+def index(root: Path, **kw) -> Index:
+    return build_index(load_config(root), **kw)
+
+
+def snapshot(v: Vault):
+    return (
+        [(c.path, c.name, c.ring, c.interactions, c.moves, c.fields) for c in v.contacts],
+        v.problems,
+    )
+
+
+@pytest.fixture
+def vault(tmp_path: Path, make_vault) -> Path:
+    make_vault(tmp_path, FILES)
+    backdate(tmp_path)
+    return tmp_path
+
+
+def test_first_run_parses_everything_and_writes_the_cache(vault: Path):
+    idx = index(vault)
+    s = idx.stats
+    assert (s.notes, s.added, s.modified, s.removed, s.parsed) == (4, 4, 0, 0, 4)
+    assert cache_path(vault / ".kith").is_file()
+
+
+def test_second_run_parses_nothing_and_writes_nothing(vault: Path):
+    first = index(vault)
+    before = cache_path(vault / ".kith").stat()
+    idx = index(vault)
+    s = idx.stats
+    assert (s.parsed, s.added, s.modified, s.removed, s.unchanged) == (0, 0, 0, 0, 4)
+    assert snapshot(idx.vault()) == snapshot(first.vault())
+    after = cache_path(vault / ".kith").stat()
+    assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
+
+
+def test_an_edit_reparses_one_note(vault: Path):
+    index(vault)
+    (vault / "People/Ada Lovelace.md").write_text(ADA + "- 2026-11-05 coffee: again\n")
+    idx = index(vault)
+    s = idx.stats
+    assert (s.parsed, s.modified, s.added, s.removed, s.unchanged) == (1, 1, 0, 0, 3)
+    ada = next(c for c in idx.vault().contacts if c.name == "Ada Lovelace")
+    assert [i.date.day for i in ada.interactions] == [5, 1]
+
+
+def test_a_touch_reparses_but_changes_nothing(vault: Path):
+    index(vault)
+    backdate(vault, 60)  # new mtime, same bytes
+    s = index(vault).stats
+    assert (s.parsed, s.modified, s.unchanged) == (4, 0, 4)
+    assert index(vault).stats.parsed == 0  # and the cache learned the new mtimes
+
+
+def test_added_and_removed_notes(vault: Path):
+    index(vault)
+    (vault / "Daily/2026-11-03.md").unlink()
+    (vault / "People/Cleo Park.md").write_text("---\nstage: buddy\n---\n")
+    idx = index(vault)
+    s = idx.stats
+    assert (s.added, s.removed, s.modified, s.parsed, s.notes) == (1, 1, 0, 1, 4)
+    v = idx.vault()
+    assert [c.name for c in v.contacts] == ["Ada Lovelace", "Ben Ortiz", "Cleo Park"]
+    assert next(c for c in v.contacts if c.name == "Ben Ortiz").interactions == ()
+
+
+def test_deleting_the_cache_loses_nothing(vault: Path):
+    before = snapshot(index(vault).vault())
+    shutil.rmtree(vault / ".kith" / "cache")
+    idx = index(vault)
+    assert idx.stats.added == 4
+    assert snapshot(idx.vault()) == before
+    shutil.rmtree(vault / ".kith")
+    assert snapshot(index(vault).vault()) == before
+
+
+@pytest.mark.parametrize(
+    "garbage", [b"", b"not marshal at all", b"\xe3" + b"\x00" * 40, b"\x29\x02\xe9"]
+)
+def test_a_corrupt_cache_is_ignored(vault: Path, garbage: bytes):
+    before = snapshot(index(vault).vault())
+    cache_path(vault / ".kith").write_bytes(garbage)
+    idx = index(vault)
+    assert idx.stats.parsed == 4
+    assert snapshot(idx.vault()) == before
+
+
+def test_a_config_change_invalidates_the_cache(vault: Path):
+    index(vault)
+    (vault / "kith.toml").write_text('[people]\nfolders = ["Nobody"]\ntypes = []\n')
+    idx = index(vault)
+    assert idx.stats.parsed == 4
+    assert idx.vault().contacts == ()
+    assert index(vault).stats.parsed == 0
+
+
+def test_cadence_changes_need_no_reparse_but_still_apply(vault: Path):
+    from datetime import date
+
+    from vaultlib.query import contact_status
+
+    index(vault)
+    (vault / "kith.toml").write_text("[cadence]\nbuddy = 7\n")
+    idx = index(vault)
+    v = idx.vault()
+    ada = next(c for c in v.contacts if c.name == "Ada Lovelace")
+    assert contact_status(ada, v, date(2026, 11, 20)).next_due == date(2026, 11, 8)
+
+
+def test_an_obsidian_setting_change_invalidates_the_cache(vault: Path):
+    index(vault)
+    (vault / ".obsidian").mkdir()
+    (vault / ".obsidian/daily-notes.json").write_text('{"folder": "Journal"}')
+    assert index(vault).stats.parsed == 4
+
+
+def test_a_kith_version_change_invalidates_the_cache(vault: Path, monkeypatch):
+    index(vault)
+    monkeypatch.setattr(cache_mod, "__version__", "999.0")
+    assert index(vault).stats.parsed == 4
+
+
+def test_a_parser_code_change_invalidates_the_cache(vault: Path, monkeypatch):
+    index(vault)
+    monkeypatch.setattr(cache_mod, "CODE_STAMP", "something else")
+    assert index(vault).stats.parsed == 4
+
+
+def test_rebuild_ignores_the_cache(vault: Path):
+    index(vault)
+    s = index(vault, rebuild=True).stats
+    assert (s.parsed, s.added) == (4, 4)
+
+
+def test_index_without_saving_writes_nothing(vault: Path):
+    index(vault, save=False)
+    assert not (vault / ".kith").exists()
+
+
+def test_racy_same_tick_edit_is_seen(vault: Path):
+    """An edit that keeps size, mtime and ctime (a coarse-timestamp file system) within the
+    racy window of the cache write is still re-parsed; outside the window the cache is trusted.
+
+    The edit is simulated by storing the new stat key next to the old record in the cache."""
+    note = vault / "People/Ada Lovelace.md"
+    index(vault)
+    state = vault / ".kith"
+    config = load_config(vault)
+    _, entries = load_cache(state, config.fingerprint())
+    stale_record = entries["People/Ada Lovelace.md"][3]
+    note.write_text(ADA.replace("hello", "HELLO"))  # same size
+    st = os.lstat(note)
+    entries["People/Ada Lovelace.md"] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, stale_record)
+
+    # The cache was written in the same second as the edit: re-parse.
+    save_cache(state, config.fingerprint(), st.st_mtime_ns + 500_000_000, entries)
+    idx = index(vault)
+    assert idx.stats.parsed == 1
+    ada = next(c for c in idx.vault().contacts if c.name == "Ada Lovelace")
+    assert ada.interactions[0].summary == "HELLO"
+
+    # Written long after the last edit: the stat key is trusted (and would hide the edit).
+    save_cache(state, config.fingerprint(), st.st_mtime_ns + 60_000_000_000, entries)
+    idx = index(vault)
+    assert idx.stats.parsed == 0
+    ada = next(c for c in idx.vault().contacts if c.name == "Ada Lovelace")
+    assert ada.interactions[0].summary == "hello"
+
+
+def test_unwritable_cache_works_with_a_warning(vault: Path, run_cli):
+    (vault / ".kith").write_text("a file where kith's folder should be")
+    idx = index(vault)
+    v = idx.vault()
+    assert [c.name for c in v.contacts] == ["Ada Lovelace", "Ben Ortiz"]
+    assert [(p.path, p.severity) for p in v.problems] == [(".kith/cache", "warning")]
+    assert "could not save the index cache" in v.problems[0].message
+    r = run_cli(vault, "check")
+    assert r.exit_code == 0
+    assert ".kith/cache:-: warning: could not save the index cache" in r.stdout
+    r = run_cli(vault, "list", "--json")
+    assert r.exit_code == 0 and "Ada Lovelace" in r.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through read-only permissions")
+def test_read_only_vault_works_without_cache(vault: Path):
+    for dirpath, _dirs, _names in os.walk(vault):
+        os.chmod(dirpath, 0o555)
+    try:
+        v = index(vault).vault()
+        assert [c.name for c in v.contacts] == ["Ada Lovelace", "Ben Ortiz"]
+        assert [(p.path, p.severity) for p in v.problems] == [(".kith/cache", "warning")]
+    finally:
+        for dirpath, _dirs, _names in os.walk(vault):
+            os.chmod(dirpath, 0o755)
+
+
+def test_a_symlinked_state_folder_is_not_written_through(vault: Path, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (vault / ".kith").symlink_to(outside, target_is_directory=True)
+    v = index(vault).vault()
+    assert [(p.path, p.severity) for p in v.problems] == [(".kith/cache", "warning")]
+    assert list(outside.iterdir()) == []
+
+
+# --- Index.refresh(paths): the watcher's path ------------------------------------------
+
+
+def test_refresh_semantics(vault: Path):
+    idx = index(vault)
+    v0 = idx.vault()
+    ada = "People/Ada Lovelace.md"
+
+    # touch, or a save with identical bytes: nothing changed
+    os.utime(vault / ada)
+    assert idx.refresh([ada]) == set()
+    (vault / ada).write_text(ADA)
+    assert idx.refresh([ada]) == set()
+    assert snapshot(idx.vault(set())) == snapshot(v0)
+
+    # an edit
+    (vault / ada).write_text(ADA + "- 2026-11-06 email: sent\n")
+    assert idx.refresh([ada]) == {ada}
+    v = idx.vault({ada})
+    assert len(next(c for c in v.contacts if c.path == ada).interactions) == 2
+
+    # a new note, a deleted note, and paths that are not notes
+    (vault / "Daily/2026-11-04.md").write_text("Call with [[Ada Lovelace]]\n")
+    (vault / "Daily/2026-11-03.md").unlink()
+    (vault / "Daily/notes.txt").write_text("[[Ada Lovelace]]")
+    changed = idx.refresh(
+        [
+            "Daily/2026-11-04.md",
+            "Daily/2026-11-03.md",
+            "Daily/notes.txt",
+            ".obsidian/x.md",
+            "Nope.md",
+        ]
+    )
+    assert changed == {"Daily/2026-11-04.md", "Daily/2026-11-03.md"}
+    v = idx.vault(changed)
+    assert [i.source for i in next(c for c in v.contacts if c.path == ada).interactions] == [
+        ada,
+        "Daily/2026-11-04.md",
+        ada,
+    ]
+    assert next(c for c in v.contacts if c.name == "Ben Ortiz").interactions == ()
+    assert snapshot(v) == snapshot(index(vault, save=False).vault())  # same as a full rebuild
+
+
+def test_refresh_reports_conflict_copies_and_symlinks(vault: Path, tmp_path_factory):
+    idx = index(vault)
+    copy = "People/Ada Lovelace.sync-conflict-20261101-101010-ABC1234.md"
+    (vault / copy).write_text(ADA + "- 2026-11-09 call: only in the copy\n")
+    assert idx.refresh([copy]) == set()
+    outside = tmp_path_factory.mktemp("outside") / "secret.md"
+    outside.write_text("---\nstage: buddy\n---\nSECRET\n")
+    (vault / "People/Ben Ortiz.md").unlink()
+    (vault / "People/Ben Ortiz.md").symlink_to(outside)
+    assert idx.refresh(["People/Ben Ortiz.md"]) == {"People/Ben Ortiz.md"}
+    v = idx.vault({"People/Ben Ortiz.md"})
+    assert [c.name for c in v.contacts] == ["Ada Lovelace"]
+    assert [(p.path, p.severity) for p in v.problems] == [
+        (copy, "warning"),
+        ("People/Ben Ortiz.md", "warning"),
+    ]
+    assert len(next(c for c in v.contacts if c.name == "Ada Lovelace").interactions) == 1
+    # The problem goes away with the file.
+    (vault / copy).unlink()
+    idx.refresh([copy])
+    assert [p.path for p in idx.vault(set()).problems] == ["People/Ben Ortiz.md"]
+
+
+def test_refresh_everything_finds_what_changed(vault: Path):
+    idx = index(vault)
+    (vault / "People/Ben Ortiz.md").write_text("---\nstage: buddy\n---\n")
+    (vault / "Notes/Idea.md").unlink()
+    os.utime(vault / "People/Ada Lovelace.md")
+    assert idx.refresh() == {"People/Ben Ortiz.md", "Notes/Idea.md"}
+    assert idx.refresh() == set()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="index.py: refresh() only looks at the exact paths given; a watcher that sees only "
+    "'deleted dir People' must expand it itself (reported to the lead)",
+)
+def test_refresh_of_a_deleted_folder_removes_its_notes(vault: Path):
+    idx = index(vault)
+    shutil.rmtree(vault / "People")
+    changed = idx.refresh(["People"])
+    assert changed == {"People/Ada Lovelace.md", "People/Ben Ortiz.md"}
+    assert idx.vault(changed).contacts == ()
