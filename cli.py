@@ -285,6 +285,8 @@ def list_(app: App, ring: str | None, tag: str | None, overdue: bool, as_json: b
 def _complete_contact(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Shell completion of contact names and aliases (bash, zsh, fish); never raises."""
     try:
+        import re
+
         from click.shell_completion import CompletionItem
 
         from vaultlib.capture import complete_names
@@ -293,7 +295,13 @@ def _complete_contact(ctx: click.Context, param: click.Parameter, incomplete: st
         vault_arg = app.vault_arg if app is not None else None
         config = load_config(find_vault(vault_arg or ctx.find_root().params.get("vault")))
         contacts = build_index(config, save=False).vault().contacts
-        return [CompletionItem(v, help=h) for v, h in complete_names(contacts, incomplete)]
+        items = complete_names(contacts, incomplete)
+        if os.environ.get("_KITH_COMPLETE", "").startswith("bash"):
+            # bash inserts the value as typed: escape spaces and quotes (zsh and fish quote it
+            # themselves), twice, because click's bash script reads each line with `read`.
+            escaped = (re.sub(r"([^\w@%+=:,./-])", r"\\\1", v) for v, _ in items)
+            items = [(e.replace("\\", "\\\\"), h) for e, (_, h) in zip(escaped, items)]
+        return [CompletionItem(v, help=h) for v, h in items]
     except Exception:
         return []
 
@@ -744,6 +752,7 @@ def new_(app: App, name: str, ring: str | None, company: str | None, role: str |
 
     Example:
 
+    \b
         kith new "Ada Lovelace" --ring lukewarm --company "Analytical Engines" --tag mentor
     """
     from datetime import datetime
@@ -818,7 +827,7 @@ def move_(app: App, name: str, ring: str, date_: str | None, dry_run: bool) -> N
 
 @main.command(name="follow-up")
 @click.argument("name", shell_complete=lambda c, p, i: _complete_contact(c, p, i))
-@click.argument("when", metavar="DATE", required=False)
+@click.argument("when", metavar="[DATE]", required=False)
 @click.argument("note", metavar="[NOTE]", required=False)
 @click.option("--clear", is_flag=True, help="Remove follow_up and follow_up_note.")
 @click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP)
@@ -831,6 +840,7 @@ def follow_up(
 
     Example:
 
+    \b
         kith follow-up ada 2026-12-01 "ask how the CTO intro went"
         kith follow-up ada --clear
     """

@@ -516,3 +516,72 @@ def test_a_closed_stdout_is_not_an_internal_error(vault: Path, extra: int):
     proc.wait(timeout=60)
     assert "internal error" not in err and "Traceback" not in err, err
     assert "Exception ignored" not in err, err
+
+
+def strict_json(text: str):
+    def refuse(name: str):
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_show_json_is_strict_json(vault: Path, run_cli):
+    (vault / "People/Odd Numbers.md").write_text(
+        "---\nstage: cold\nratio: .nan\nbig: .inf\nsmall: -.Inf\nhuge: 1e1000\n---\n"
+    )
+    r = run_cli(vault, "show", "Odd Numbers", "--json")
+    assert r.exit_code == 0
+    fields = strict_json(r.stdout)["fields"]
+    assert fields == {
+        "stage": "cold",
+        "ratio": ".nan",
+        "big": ".inf",
+        "small": "-.inf",
+        "huge": "1e1000",
+    }
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('rings = ["only"]', "rings must list at least two distinct names"),
+        ("log_headings = 5", "log_headings must be a list of strings, got 5"),
+        ('reports_folder = "../out"', "reports_folder must be a folder inside the vault"),
+        ('link_style = "fancy"', "link_style must be one of auto, wikilink, markdown"),
+        ('record_moves = "yes"', "record_moves must be true or false"),
+        ("[people]\nfolder = []", "unknown key people.folder; allowed: folders"),
+        (
+            "[cadence]\nwarm = 30",
+            "cadence.warm: unknown ring; allowed: cold, lukewarm, strategic, buddy",
+        ),
+        ("[cadence]\nbuddy = -1", "cadence.buddy must be a whole number of days"),
+        ('[fields]\nFirma = "firm"', "fields.Firma must name a kith field; allowed: name,"),
+        ("[reports]\nupcoming_days = 0", "reports.upcoming_days must be a positive whole number"),
+        ("[reports]\nweekly = true", "unknown key reports.weekly"),
+        (b"rings = ['caf\xe9', 'b']", "kith.toml: not valid UTF-8 (byte 0xe9 at offset 13)"),
+    ],
+)
+def test_bad_config_values_name_the_key_and_what_is_allowed(vault: Path, run_cli, toml, message):
+    data = toml if isinstance(toml, bytes) else toml.encode()
+    (vault / "kith.toml").write_bytes(data)
+    r = run_cli(vault, "list")
+    assert r.exit_code == 1
+    no_traceback(r)
+    assert r.stdout == ""
+    assert message in r.stderr
+
+
+def test_config_with_a_byte_order_mark_is_read(vault: Path, run_cli):
+    (vault / "kith.toml").write_bytes(b"\xef\xbb\xbf[cadence]\nbuddy = 7\n")
+    r = run_cli(vault, "list", "--json", "--ring", "buddy")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)[0]["cadence_days"] == 7
+
+
+def test_unknown_top_level_config_key_is_a_warning(vault: Path, run_cli):
+    (vault / "kith.toml").write_text("colour = 'blue'\n")
+    r = run_cli(vault, "check", "--json")
+    assert r.exit_code == 0
+    assert [(p["path"], p["line"], p["severity"]) for p in strict_json(r.stdout)] == [
+        ("kith.toml", None, "warning")
+    ]

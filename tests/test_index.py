@@ -315,14 +315,24 @@ def test_refresh_everything_finds_what_changed(vault: Path):
     assert idx.refresh() == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index.py: refresh() only looks at the exact paths given; a watcher that sees only "
-    "'deleted dir People' must expand it itself (reported to the lead)",
-)
 def test_refresh_of_a_deleted_folder_removes_its_notes(vault: Path):
     idx = index(vault)
     shutil.rmtree(vault / "People")
     changed = idx.refresh(["People"])
     assert changed == {"People/Ada Lovelace.md", "People/Ben Ortiz.md"}
     assert idx.vault(changed).contacts == ()
+
+
+def test_refresh_of_a_renamed_folder_rekeys_its_notes(vault: Path):
+    idx = index(vault)
+    (vault / "People").rename(vault / "Contacts")
+    changed = idx.refresh(["People", "Contacts"])
+    assert changed == {
+        "People/Ada Lovelace.md",
+        "People/Ben Ortiz.md",
+        "Contacts/Ada Lovelace.md",
+        "Contacts/Ben Ortiz.md",
+    }
+    v = idx.vault(changed)
+    assert v.contacts == ()  # Contacts/ is not a people folder
+    assert snapshot(v) == snapshot(index(vault, save=False).vault())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -392,3 +393,20 @@ def test_bad_cadence_falls_back_to_the_ring_with_an_error(tmp_path, make_vault):
     assert [(p.line, p.severity) for p in v.problems] == [(3, "error")]
     s = contact_status(contact(v, "Ada Lovelace"), v, TODAY)
     assert s.cadence_days == 90
+
+
+def test_links_ignore_unicode_normal_forms(tmp_path, make_vault):
+    """A note synced from macOS may be named in NFD; links typed elsewhere are NFC."""
+    nfd = unicodedata.normalize("NFD", "People/Zoë Brandt.md")
+    make_vault(
+        tmp_path,
+        {
+            nfd: "---\nstage: buddy\n---\n",
+            "Daily/2026-11-03.md": "Call with [[Zoë Brandt]]\n",
+            "Daily/2026-11-04.md": "Call with [[people/ZOË BRANDT|Zoë]]\n",
+        },
+    )
+    v = load(tmp_path)
+    (zoe,) = v.contacts
+    assert unicodedata.is_normalized("NFC", zoe.name) and zoe.name == "Zoë Brandt"
+    assert [i.date.day for i in zoe.interactions] == [4, 3]

@@ -697,7 +697,7 @@ def _company_value(note_paths: Iterable[str], company: str) -> str:
     return f"[[{matches[0] if len(matches) == 1 else inner}]]"
 
 
-def _fields(request: NewContact, config: Config, note_paths: list[str]) -> list[tuple[str, object]]:
+def _fields(request: NewContact, note_paths: list[str]) -> list[tuple[str, object]]:
     out: list[tuple[str, object]] = []
     if request.company is not None:
         out.append(("company", _company_value(note_paths, request.company)))
@@ -756,11 +756,13 @@ def plan_new(
     config = vault.config
     paths = sorted(note_paths)
     name = " ".join(unicodedata.normalize("NFC", _one_line(request.name, "NAME")).split())
+    if name.casefold().endswith(".md") and len(name) > 3:
+        name = name[:-3].rstrip()  # `kith new "Ada Lovelace.md"` means Ada Lovelace
     stem = safe_note_name(name)
     folder = _target_folder(config, request.folder)
     rel = f"{folder}/{stem}.md" if folder else f"{stem}.md"
     ring = check_ring(config, request.ring, "--ring") if request.ring is not None else None
-    given = _fields(request, config, paths)
+    given = _fields(request, paths)
     _check_unique(vault, paths, name, stem)
     if reader.read(rel) is not None:
         raise DuplicateContact(f"{rel} already exists", existing=rel)
@@ -784,7 +786,9 @@ def plan_new(
         text = _fill(config, rel, text, fields)
     except EditError as e:
         raise _edit_failed(where, e) from None
-    return EditPlan(rel, None, encode_note(text, bom), f"new contact {name}", warnings=tuple(warnings))
+    return EditPlan(
+        rel, None, encode_note(text, bom), f"new contact {name}", warnings=tuple(warnings)
+    )
 
 
 def _read_template(config: Config, reader: Reader, warnings: list[str]) -> tuple[str, bytes] | None:

@@ -252,7 +252,7 @@ def config_from_dict(root: Path, raw: dict[str, Any]) -> Config:
         if not tpl or os.path.isabs(tpl) or ".." in tpl.split("/") or ":" in tpl:
             raise ConfigError(
                 f"{CONFIG_NAME}: people.template must be a note inside the vault, "
-                f"such as \"Templates/Person.md\", got {people['template']!r}"
+                f'such as "Templates/Person.md", got {people["template"]!r}'
             )
         kw["people_template"] = tpl
     cadence: dict[str, int | None] = {r: DEFAULT_CADENCE.get(r) for r in rings_}

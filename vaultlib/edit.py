@@ -491,6 +491,10 @@ def remove_field(text: str, key: str) -> str:
     """Remove a top-level key's line(s) (matched as in set_field); unchanged if absent.
 
     The front matter block stays even when it becomes empty (`---` / `---`).
+    Blank lines around the key stay. Known limit: if the key sat between a
+    block scalar (`|`, `>`) and blank or whitespace-only lines, YAML may then
+    count those lines as trailing whitespace of that scalar (`|+`, or lines
+    indented deeper than its text); the bytes are untouched.
     """
     lines, _, fm = _parse(text)
     if fm is None:
@@ -523,8 +527,11 @@ _HEADING_RE = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)(.*)")
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+$")
 _FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _FENCE_CLOSE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
-_ITEM_RE = re.compile(r"[-*+](?:[ \t]|$)")
-_DATED_ITEM_RE = re.compile(r"[-*+][ \t]+(?:\[\[)?([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
+_ITEM_RE = re.compile(r"(?:[-*+]|[0-9]{1,9}[.)])(?:[ \t]|$)")
+# As vaultlib.parse reads log lines: a bullet or number, an optional checked box, the date.
+_DATED_ITEM_RE = re.compile(
+    r"(?:[-*+]|[0-9]{1,9}[.)])[ \t]+(?:\[[xX]\][ \t]+)?(?:\[\[)?([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])"
+)
 
 
 @dataclass(slots=True)
@@ -609,9 +616,9 @@ def add_log_line(text: str, headings: Sequence[str], entry: str, entry_date: dat
     The log is the first heading (any level, outside fenced code and front
     matter) whose text equals one of `headings` case-insensitively; its
     section runs to the next heading of the same or a higher level. Its list
-    items (`- `, `* `, `+ ` at column 0, with their indented continuation
-    lines and sub-bullets) are dated when they start with `YYYY-MM-DD` (or
-    `[[YYYY-MM-DD`). The order the note uses is kept: when the dated items
+    items (`- `, `* `, `+ `, `1. ` at column 0, with their indented
+    continuation lines and sub-bullets) are dated when they start with
+    `YYYY-MM-DD` (also after a checked box `[x] ` or as `[[YYYY-MM-DD`). The order the note uses is kept: when the dated items
     are mostly newest first, the entry goes before the first item dated on or
     before `entry_date` (a same-day entry lands on top); otherwise
     (chronological, the default for 0-1 items) after the last item dated on

@@ -20,6 +20,7 @@ from .cache import load_cache, save_cache
 from .config import Config
 from .model import WARNING, Problem
 from .parse import NoteParser, NoteRecord
+from .paths import is_ignored_name
 from .scan import Entry, scan_vault, stat_note
 from .vault import Vault, VaultBuilder
 
@@ -59,6 +60,10 @@ class Index:
         stat only). Returns the paths whose parsed record changed, appeared or disappeared;
         a touch or a save with identical content changes nothing."""
         changed: set[str] = set()
+        if paths is not None:
+            paths = [p for p in paths if p.endswith(".md") or self._is_folder(p)]
+            if len(paths) != len({p for p in paths if p.endswith(".md")}):
+                paths = None  # a folder moved, appeared or vanished: rescan (stat only)
         if paths is None:
             entries, scan_problems = scan_vault(self.config)
             self.scan_problems = scan_problems
@@ -94,6 +99,16 @@ class Index:
                 self.records[e.path] = rec
                 changed.add(e.path)
         return changed
+
+    def _is_folder(self, rel: str) -> bool:
+        """A folder now, or a vanished one that held indexed notes (editor leftovers are not)."""
+        name = rel.rsplit("/", 1)[-1]
+        if is_ignored_name(name) or name.startswith("."):
+            return False
+        if os.path.isdir(os.path.join(self.config.root, rel)):
+            return True
+        prefix = rel.rstrip("/") + "/"
+        return any(p.startswith(prefix) for p in self.records)
 
     def vault(self, changed: Iterable[str] | None = None) -> Vault:
         """The snapshot; with `changed` (from refresh), only what those paths touch is rebuilt."""

@@ -13,6 +13,7 @@ never looks at the clock.
 from __future__ import annotations
 
 import calendar
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from typing import Any
 
 from .dates import next_birthday
 from .model import Contact, DatedNote, Goal, Interaction, Move
-from .query import Status, contact_status, find_overdue, statuses
+from .query import Status, contact_status, overdue_order
 from .vault import Vault
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # never strftime: locale
@@ -52,6 +53,36 @@ class Ref:
 
     name: str
     path: str
+
+
+_memo = threading.local()
+
+
+def status_map(vault: Vault, today: date) -> dict[str, Status]:
+    """Every active contact's status on `today`, by path.
+
+    A vault snapshot is immutable, so the last answer is kept (per thread) and reused
+    while the same snapshot and day are asked about: the reports ask many times.
+    """
+    last = getattr(_memo, "last", None)
+    if last is not None and last[0] is vault and last[1] == today:
+        return last[2]
+    result = {c.path: contact_status(c, vault, today) for c in vault.active}
+    _memo.last = (vault, today, result)
+    return result
+
+
+def find_overdue(vault: Vault, today: date) -> list[Status]:
+    """`query.find_overdue`, from the memoised statuses."""
+    return sorted((s for s in status_map(vault, today).values() if s.overdue), key=overdue_order)
+
+
+def shift(d: date, days: int) -> date:
+    """`d` plus `days`, clamped to the calendar (a `--today` near year 1 or 9999 must not crash)."""
+    try:
+        return d + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 def ring_label(ring: str | None) -> str:
@@ -416,7 +447,7 @@ def funnel_report(vault: Vault, today: date, *, limit: int | None = None) -> Fun
     )
     periods = []
     for days in FUNNEL_PERIODS:
-        since = today - timedelta(days=days)
+        since = shift(today, -days)
         mv = _moves(vault, since, today)
         periods.append(
             PeriodSummary(
@@ -427,8 +458,8 @@ def funnel_report(vault: Vault, today: date, *, limit: int | None = None) -> Fun
                 len(_added(vault, since, today)),
             )
         )
-    longest = today - timedelta(days=max(FUNNEL_PERIODS))
-    conv_since = today - timedelta(days=CONVERSION_DAYS)
+    longest = shift(today, -max(FUNNEL_PERIODS))
+    conv_since = shift(today, -CONVERSION_DAYS)
     return FunnelReport(
         today=today,
         rings=rings,
@@ -549,16 +580,15 @@ def _when(n: int) -> str:
 
 
 def _anniversary(d: date, year: int) -> date:
-    try:
-        return d.replace(year=year)
-    except ValueError:  # Feb 29 in a common year
+    if d.month == 2 and d.day == 29 and not calendar.isleap(year):
         return date(year, 2, 28)
+    return d.replace(year=year)
 
 
 def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = None) -> list[Event]:
     """Birthdays, follow-ups, check-ins falling due, planned meetings and first-meeting
     anniversaries in [today, today+days]."""
-    until = today + timedelta(days=days)
+    until = shift(today, days)
     events: list[tuple[tuple[Any, ...], Event]] = []
 
     def add(
@@ -590,16 +620,16 @@ def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = No
     for c in vault.active:
         if not _ring_ok(c, ring):
             continue
-        if c.birthday is not None:
+        if c.birthday is not None and today.year < date.max.year:
             d = next_birthday(c.birthday, today)
             if d <= until:
                 age = d.year - c.birthday.year if c.birthday.year else None
                 add(d, BIRTHDAY, (c,), f"turns {age}" if age else "", age=age)
         if c.follow_up is not None and today <= c.follow_up <= until:
             add(c.follow_up, FOLLOW_UP, (c,), c.follow_up_note or "")
-        s = contact_status(c, vault, today)
+        s = status_map(vault, today)[c.path]
         if s.cadence_days and s.last_contact is not None:
-            due = s.last_contact + timedelta(days=s.cadence_days)
+            due = shift(s.last_contact, s.cadence_days)
             if today <= due <= until and due != c.follow_up:
                 add(
                     due,
@@ -614,7 +644,7 @@ def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = No
                 titles[key] = describe(i) if i.source == c.path else i.summary
         first = first_contact(c, today)
         if first is not None:
-            for year in (today.year, today.year + 1):
+            for year in range(today.year, min(today.year + 1, date.max.year) + 1):
                 d = _anniversary(first.date, year)
                 years = year - first.date.year
                 if today <= d <= until and years > 0:
@@ -642,7 +672,7 @@ def upcoming_report(
     counts = tuple(
         (EVENT_LABELS[k], n) for k in _EVENT_ORDER if (n := sum(e.kind == k for e in events))
     )
-    return UpcomingReport(today, today + timedelta(days=days), days, _cap(events, limit), counts)
+    return UpcomingReport(today, shift(today, days), days, _cap(events, limit), counts)
 
 
 def event_json(e: Event) -> dict[str, Any]:
@@ -697,7 +727,7 @@ def find_dormant(
         DormantRow(
             s.contact, s.contact.ring, s.last_contact, (today - s.last_contact).days, _about(s)
         )
-        for s in statuses(vault, today)
+        for s in status_map(vault, today).values()
         if s.last_contact is not None
         and (today - s.last_contact).days > days
         and _ring_ok(s.contact, ring)
@@ -716,7 +746,7 @@ def reconnect_report(
 ) -> ReconnectReport:
     days = vault.config.dormant_days if days is None else days
     rows = find_dormant(vault, today, days, ring=ring)
-    return ReconnectReport(today, days, today - timedelta(days=days), _cap(rows, limit), len(rows))
+    return ReconnectReport(today, days, shift(today, -days), _cap(rows, limit), len(rows))
 
 
 # --- reciprocity ----------------------------------------------------------------------
@@ -752,7 +782,7 @@ def reciprocity_report(
     ring: str | None = None,
     limit: int | None = None,
 ) -> ReciprocityReport:
-    since = today - timedelta(days=days)
+    since = shift(today, -days)
     rows = []
     for c in vault.active:
         if not _ring_ok(c, ring):
@@ -938,7 +968,7 @@ def _goal_row(goal: Goal, vault: Vault, today: date) -> GoalRow:
             tuple(items),
             (),
         )
-    start = goal.start or deadline - timedelta(days=GOAL_WINDOW_DAYS)
+    start = goal.start or shift(deadline, -GOAL_WINDOW_DAYS)
     end = min(today, deadline)
     items = _goal_items(goal, vault, start, end) if end >= start else []
     if goal.per != "month":
@@ -967,6 +997,8 @@ def _goal_row(goal: Goal, vault: Vault, today: date) -> GoalRow:
         running = lo <= today <= min(hi, deadline)
         met = True if count >= goal.target else (None if running else False)
         months.append(MonthRow(f"{lo.year:04d}-{lo.month:02d}", count, goal.target, met))
+        if hi >= end:
+            break
         m_start = hi + timedelta(days=1)
     if today < start:
         status, elapsed, expected, progress = NOT_STARTED, 0, 0, 0
@@ -1097,7 +1129,7 @@ def dashboard_report(vault: Vault, today: date, *, limit: int | None = None) -> 
         actions.append(Action(len(actions) + 1, kind, c, verb, detail))
     overdue = overdue_report(vault, today)
     upcoming = find_upcoming(vault, today, config.upcoming_days)
-    funnel_30 = _moves(vault, today - timedelta(days=FUNNEL_PERIODS[0]), today)
+    funnel_30 = _moves(vault, shift(today, -FUNNEL_PERIODS[0]), today)
     goals = [_goal_row(g, vault, today) for g in vault.goals]
     heads = (
         Headline("People", str(len(vault.active)), "funnel"),

@@ -11,8 +11,17 @@ its candidates. It never reads files; it works from the list of note paths.
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+
+
+def fold_path(path: str) -> str:
+    """Case- and normal-form-insensitive key: a file synced from macOS may be named in
+    NFD while the link to it was typed in NFC (as on macOS, both are the same name)."""
+    if path.isascii():  # the common case, and much cheaper
+        return path.casefold()
+    return unicodedata.normalize("NFC", path).casefold()
 
 
 class Resolver:
@@ -23,8 +32,9 @@ class Resolver:
         for p in paths:
             stem = p[:-3] if p.endswith(".md") else p
             self.exact[stem] = p
-            self.folded[stem.casefold()].append(p)
-            self.by_name[stem.rsplit("/", 1)[-1].casefold()].append(p)
+            key = fold_path(stem)
+            self.folded[key].append(p)
+            self.by_name[key.rsplit("/", 1)[-1]].append(p)
         for lst in self.by_name.values():
             lst.sort()
 
@@ -58,14 +68,14 @@ class Resolver:
             return None, ()
         if t in self.exact:
             return self.exact[t], ()
-        folded = self.folded.get(t.casefold())
+        key = fold_path(t)
+        folded = self.folded.get(key)
         if folded and len(folded) == 1:
             return folded[0], ()
-        name = t.rsplit("/", 1)[-1].casefold()
-        candidates = self.by_name.get(name, [])
+        candidates = self.by_name.get(key.rsplit("/", 1)[-1], [])
         if "/" in t:
-            suffix = "/" + t.casefold()
-            candidates = [c for c in candidates if (c[:-3]).casefold().endswith(suffix)]
+            suffix = "/" + key
+            candidates = [c for c in candidates if fold_path(c[:-3]).endswith(suffix)]
         if len(candidates) == 1:
             return candidates[0], ()
         if len(candidates) > 1:

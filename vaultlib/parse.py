@@ -144,10 +144,11 @@ def _kind_of(text: str, default: str) -> str:
 
 
 _MASK = re.compile(
-    r"^ {0,3}(`{3,}|~{3,})[^\n]*(?:\n.*?(?:\n {0,3}\1[`~]*[ \t]*(?=\n|\Z))|.*\Z)"  # fenced code
+    r"^[ \t]*<!--\s*kith:(?P<blk>[\w-]+)[^\n]*-->.*?^[ \t]*<!--\s*/kith:(?P=blk)\s*-->"  # kith's blocks
+    r"|^ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*(?:\n.*?(?:\n {0,3}(?P=fence)[`~]*[ \t]*(?=\n|\Z))|.*\Z)"  # fences
     r"|<!--.*?(?:-->|\Z)"  # HTML comments
     r"|%%.*?(?:%%|\Z)"  # Obsidian comments
-    r"|(`+)[^\n]*?\2",  # inline code on one line
+    r"|(?P<tick>`+)[^\n]*?(?P=tick)",  # inline code on one line
     re.M | re.S,
 )
 
@@ -157,7 +158,8 @@ def _blank(m: re.Match[str]) -> str:
 
 
 def visible_text(body: str) -> str:
-    """The body with line endings normalised to \\n and code and comments blanked out
+    """The body with line endings normalised to \\n and code, comments and kith's own
+    generated blocks blanked out
     (newlines kept, so line numbers stay right). Only \\r\\n, \\r and \\n end lines."""
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")

@@ -8,6 +8,7 @@ or writes files and never looks at the clock.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -134,6 +135,9 @@ def json_value(value: Any) -> Any:
         return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_value(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no NaN or Infinity: give YAML's own spelling (`.nan`, `.inf`, `-.inf`).
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
     return value
 
 

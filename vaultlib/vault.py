@@ -16,7 +16,7 @@ from datetime import date
 
 from .config import Config
 from .dates import parse_date
-from .links import Resolver
+from .links import Resolver, fold_path
 from .model import WARNING, Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem
 from .parse import GOAL, PERSON, NoteRecord, display_text, link_target
 
@@ -47,7 +47,7 @@ def name_key(c: Contact) -> tuple[str, str]:
 
 def _basename(path: str) -> str:
     stem = path[:-3] if path.endswith(".md") else path
-    return stem.rsplit("/", 1)[-1].casefold()
+    return fold_path(stem.rsplit("/", 1)[-1])  # the resolver's key for this name
 
 
 class VaultBuilder:

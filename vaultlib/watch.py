@@ -650,6 +650,10 @@ class Watcher:
             if not self._is_note(rel):
                 continue
             with self._lock:
+                # The loop sleeps until the quiet period ends; only the first event of a
+                # burst, and a `closed` that may end a wait for an in-place writer, wake it.
+                if not self._pending or etype == "closed":
+                    woke = True
                 self._pending.add(rel)
                 self._last_event = now
                 if etype == "modified":
@@ -660,7 +664,6 @@ class Watcher:
                     self._closed[rel] = True
                 elif etype == "deleted" or (etype == "moved" and i == 0):
                     self._open.pop(rel, None)
-            woke = True
         if woke:
             self._wake.set()
 
@@ -1176,6 +1179,8 @@ class Watcher:
         try:
             save_index(self.index)
         except OSError as e:
+            if self._vault_state() != "same":
+                return  # the vault went away meanwhile: the next step says so
             self._notice(f"could not save the index cache ({e}); kith works without it", "warning")
 
 
