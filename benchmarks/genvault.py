@@ -37,6 +37,7 @@ DAILY_MAX_DAYS = 2922  # eight years of daily notes, ending TODAY
 HISTORY_START = date(2015, 1, 1).toordinal()
 RINGS = ("cold", "lukewarm", "strategic", "buddy")
 BOM = b"\xef\xbb\xbf"
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 BROKEN_KINDS = ("invalid-yaml", "unclosed-front-matter", "bad-birthday", "unknown-stage")
 
@@ -259,8 +260,14 @@ class _Writer:
         if folder and folder not in self.dirs:
             os.makedirs(os.path.join(self.root, folder), exist_ok=True)
             self.dirs.add(folder)
-        with open(os.path.join(self.root, rel), "wb") as f:
-            f.write(data)
+        # os.open/os.write: a third of the system calls of open(); the file system is the cost.
+        fd = os.open(os.path.join(self.root, rel), _WRITE_FLAGS, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         s.files += 1
         s.bytes += len(data)
 

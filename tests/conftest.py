@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -35,16 +34,6 @@ def write_files(root: Path, files: Mapping[str, str | bytes]) -> Path:
         data = content.encode("utf-8") if isinstance(content, str) else content
         path.write_bytes(data)
     return root
-
-
-def set_mtime(root: Path, seconds_ago: float = 3600.0) -> None:
-    """Backdate every file under `root`, so the index cache trusts their mtimes."""
-    import time
-
-    past = time.time() - seconds_ago
-    for dirpath, _dirs, names in os.walk(root):
-        for name in names:
-            os.utime(os.path.join(dirpath, name), (past, past), follow_symlinks=False)
 
 
 def _runner() -> CliRunner:

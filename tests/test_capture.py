@@ -221,7 +221,7 @@ def vault_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 PROPS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
@@ -656,3 +656,24 @@ def test_complete_names_prefix_folded(vault: Path) -> None:
                                               ("Zo", "alias of Zoë Brandt")]  # fmt: skip
     assert complete_names(contacts, "coun") == [("Countess", "alias of Ada Lovelace")]
     assert complete_names(contacts, "nobody") == []
+
+
+@pytest.mark.parametrize(
+    "log", ["", "\n## Log\n- 2026-11-25 call: planned\n- 2026-01-05 call: hello\n"]
+)
+def test_watcher_does_not_record_a_kith_move_again(vault: Path, log: str) -> None:
+    """The contract with the watcher: after `kith move`, the note's newest move line is old → new."""
+    moves = pytest.importorskip("vaultlib.moves")
+    from vaultlib.parse import NoteParser
+
+    (vault / NOTE).write_text("---\nstage: lukewarm\n---\nText.\n" + log)
+    config = load_config(vault)
+    idx = build_index(config, save=False)
+    before = {NOTE: moves.ring_of(idx.records[NOTE])}
+    plan = plan_move(config, idx.vault().by_path[NOTE], Writer(vault), "buddy", day=TODAY)
+    apply_plan(plan, Writer(vault))
+    rec = NoteParser(config).parse(NOTE, (vault / NOTE).read_bytes())
+    changes = moves.find_stage_changes(before, {NOTE: rec}, [NOTE])
+    assert [(c.old, c.new) for c in changes] == [("lukewarm", "buddy")]
+    assert moves.already_recorded(rec, "lukewarm", "buddy")
+    assert moves.move_line("lukewarm", "buddy", TODAY) == move_line("lukewarm", "buddy", TODAY)

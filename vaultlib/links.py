@@ -44,6 +44,10 @@ class Resolver:
         if not t:
             return None, ()
         if not t.startswith(("./", "../")):
+            if "/" not in t and "." not in t:  # the common case: a bare note name
+                hits = self.by_name.get(t.casefold())
+                if hits is not None and len(hits) == 1:
+                    return hits[0], ()
             return self._resolve(t)
         # A relative Markdown link: first relative to the linking note's folder; a `./`
         # link (which is how the parser hands over `[x](People/Ada.md)`) may also be a

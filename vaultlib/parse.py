@@ -81,8 +81,11 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _UNCHECKED = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[ \]")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[^\]]\]\s+)?")
 # A dated list item (bulleted or numbered); an unchecked task `- [ ] …` is a plan, not a log line.
+# The date may be a link to the daily note: `- [[2026-11-03]] call: …`.
 _LOG_ITEM = re.compile(
-    r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[xX]\]\s+)?(\d{4}-\d{2}-\d{2})\b[ \t]*:?[ \t]*(.*?)\s*$"
+    r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[xX]\]\s+)?"
+    r"(?:(\d{4}-\d{2}-\d{2})\b|\[\[(\d{4}-\d{2}-\d{2})(?:\|[^\]\n]*)?\]\])"
+    r"[ \t]*:?[ \t]*(.*?)\s*$"
 )
 _EMBED_BANG = re.compile(r"!(?=\[)")
 _DATE_LIKE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\b")
@@ -541,12 +544,13 @@ class NoteParser:
             m = _LOG_ITEM.match(text)
             if not m:
                 continue
-            d = parse_date(m.group(1))
+            day = m.group(1) or m.group(2)
+            d = parse_date(day)
             if d is None:
-                rec.problems.append(Problem(path, n, f"log date '{m.group(1)}' is not a valid date; line skipped",
+                rec.problems.append(Problem(path, n, f"log date '{day}' is not a valid date; line skipped",
                                             "use YYYY-MM-DD", WARNING))  # fmt: skip
                 continue
-            rest = m.group(2)
+            rest = m.group(3)
             mv = _MOVE.match(rest)
             if mv:
                 old, new = mv.group(1).strip().casefold(), mv.group(2).strip().casefold()

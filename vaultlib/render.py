@@ -37,6 +37,7 @@ from jinja2 import (
     pass_context,
     pass_environment,
 )
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.filters import make_attrgetter
 from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
@@ -227,6 +228,31 @@ class Rendered:
     problems: tuple[Problem, ...] = ()
 
 
+def user_bytecode_dir() -> Path:
+    """Compiled templates live in the user's cache folder, never in the vault: a vault may
+    be shared, and compiled code planted there would run outside the sandbox."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kith" / "jinja"
+
+
+class _QuietBytecodeCache(FileSystemBytecodeCache):
+    """Compiled templates kept in kith's cache folder (saves ~0.2 s a run); a cache that
+    cannot be read or written is simply not used."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 class Renderer:
     """The template environment for one vault: sandboxed, strict, link-style aware.
 
@@ -241,6 +267,7 @@ class Renderer:
         link_style: str = "wikilink",
         shared_names: Iterable[str] = (),
         reports_folder: str = "Reports",
+        bytecode_dir: Path | None = None,
     ) -> None:
         self.root = Path(root)
         self.link_style = link_style
@@ -268,6 +295,7 @@ class Renderer:
             lstrip_blocks=True,
             autoescape=False,
             finalize=finalize,
+            bytecode_cache=_QuietBytecodeCache(str(bytecode_dir)) if bytecode_dir else None,
         )
         env.filters.update(
             link=self._link_filter(),

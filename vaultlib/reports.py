@@ -21,7 +21,7 @@ from . import insights
 from .blocks import Block, fill_blocks
 from .errors import KithError, UnsafePath, WriteRefused
 from .model import ERROR, Problem
-from .render import Renderer, normalize_output
+from .render import Renderer, normalize_output, user_bytecode_dir
 from .textutil import BOM_BYTES, decode_note, encode_note
 from .vault import Vault
 from .write import CREATED, UNCHANGED, WOULD_WRITE, WRITTEN, Writer, WriteResult
@@ -181,6 +181,7 @@ class _Session:
             link_style=config.link_style,
             shared_names=vault.shared_names,
             reports_folder=config.reports_folder,
+            bytecode_dir=user_bytecode_dir(),
         )
         self.links = tuple(
             ReportLink(s.name, s.title, report_path(vault, s), s.summary) for s in REPORTS

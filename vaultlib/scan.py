@@ -80,9 +80,12 @@ def classify(config: Config, rel: str, st: os.stat_result) -> Entry | Problem | 
     if stat.S_ISLNK(mode):
         return Problem(rel, None, "is a symbolic link; kith does not follow links",
                        "move the note itself into the vault", WARNING)  # fmt: skip
-    if not stat.S_ISREG(mode) or is_excluded(config, rel):
+    if not stat.S_ISREG(mode):
         return None
-    original = conflict_original(name)
+    # Folders were already checked on the way down; only file globs can still exclude it.
+    if config.ignore and is_excluded(config, rel):
+        return None
+    original = conflict_original(name) if "onflict" in name else None
     if original is not None:
         rel_dir = rel.rsplit("/", 1)[0] if "/" in rel else ""
         orig_rel = f"{rel_dir}/{original}" if rel_dir else original
