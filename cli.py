@@ -127,7 +127,34 @@ def parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _set_vault(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(App).vault_arg = value
+
+
+def _set_today(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(App).today = parse_today(ctx, param, value)
+
+
+def _with_global_options(command: click.Command) -> click.Command:
+    """`kith report --today D` works as well as `kith --today D report` (the issues use both)."""
+    names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    if "--vault" not in names:
+        command.params.append(click.Option(["--vault"], metavar="PATH", expose_value=False,
+                                           callback=_set_vault, help="The vault folder."))  # fmt: skip
+    if "--today" not in names:
+        command.params.append(click.Option(["--today"], metavar="YYYY-MM-DD", expose_value=False,
+                                           callback=_set_today, help="Pretend today is this date."))  # fmt: skip
+    return command
+
+
+class KithGroup(click.Group):
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(_with_global_options(cmd), name)
+
+
+@click.group(cls=KithGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--vault",
     metavar="PATH",
@@ -359,30 +386,6 @@ def show(app: App, name: tuple[str, ...], as_json: bool) -> None:
     for p in data["planned"]:
         click.echo(f"  planned {p['date']}: {p['summary']} ({p['source']})")
 
-
-def _set_vault(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(App).vault_arg = value
-
-
-def _set_today(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.ensure_object(App).today = parse_today(ctx, param, value)
-
-
-def _accept_global_options_after_command() -> None:
-    """`kith report --today D` works as well as `kith --today D report` (the issues use both)."""
-    for command in main.commands.values():
-        names = {opt for p in command.params for opt in getattr(p, "opts", [])}
-        if "--vault" not in names:
-            command.params.append(click.Option(["--vault"], metavar="PATH", expose_value=False,
-                                               callback=_set_vault, help="The vault folder."))  # fmt: skip
-        if "--today" not in names:
-            command.params.append(click.Option(["--today"], metavar="YYYY-MM-DD", expose_value=False,
-                                               callback=_set_today, help="Pretend today is this date."))  # fmt: skip
-
-
-_accept_global_options_after_command()
 
 # --- reports (issue 3) ----------------------------------------------------------------
 
@@ -870,9 +873,6 @@ def archive(app: App, name: str, dry_run: bool) -> None:
     from vaultlib.capture import find_one, plan_archive
 
     _run_capture(app, dry_run, lambda v, w: plan_archive(v.config, find_one(v, name), w))
-
-
-_accept_global_options_after_command()  # again: --vault and --today after the commands above too
 
 
 if __name__ == "__main__":

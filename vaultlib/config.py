@@ -344,6 +344,8 @@ INIT_TOML = """\
 # tags = ["person"]
 # kepano-style vaults: categories: ["[[People]]"]
 # categories = ["People"]
+# The note `kith new` starts from ({{title}}, {{date}}, {{time}} are filled in).
+# template = "Templates/Person.md"
 
 [cadence]
 # Days between check-ins by ring (0 = no cadence). A person's `cadence:` overrides it.

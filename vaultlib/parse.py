@@ -289,7 +289,7 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
     by_field: dict[str, tuple[str, Any]] = {}
     for key, value in fm.items():
         f = config.field_for(key)
-        if f and (f not in by_field or key.casefold() == f):
+        if f and (f not in by_field or key == f):  # the exact spelling wins
             by_field[f] = (key, value)
 
     def get(f: str) -> tuple[Any, int | None]:
