@@ -8,6 +8,7 @@ compares a fresh run against them byte for byte. Review the diff before committi
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -22,9 +23,18 @@ REPORTS_FOLDER = "Reports"  # example-vault's kith.toml
 SKIP_DIRS = {".kith", ".obsidian", ".git", ".trash"}
 
 
+_BLOCK = re.compile(r"(<!-- kith:([\w-]+)[^\n]*-->\n).*?(<!-- /kith:\2 -->)", re.S)
+
+
 def copy_example_vault(dest: Path) -> Path:
-    """A copy of example-vault/ without kith's cache; returns the copy's root."""
-    shutil.copytree(EXAMPLE_VAULT, dest, ignore=shutil.ignore_patterns(".kith"))
+    """A copy of example-vault/ as a user would start it: without kith's cache, without the
+    committed reports and with its generated blocks emptied, so a report run must produce
+    every golden byte itself. Returns the copy's root."""
+    shutil.copytree(EXAMPLE_VAULT, dest, ignore=shutil.ignore_patterns(".kith", REPORTS_FOLDER))
+    for note in dest.rglob("*.md"):
+        data = note.read_bytes()
+        if b"<!-- kith:" in data:
+            note.write_bytes(_BLOCK.sub(r"\1\3", data.decode("utf-8")).encode("utf-8"))
     return dest
 
 

@@ -90,3 +90,11 @@ def test_same_bytes_under_different_hash_seeds(tmp_path: Path) -> None:
         outputs.append(snapshot(root))
     assert outputs[0] == outputs[1]
     assert outputs[0] == golden_files()
+
+
+def test_committed_example_vault_reports_are_current() -> None:
+    """The README's main command on example-vault changes nothing: its committed reports
+    and Home.md blocks are the golden bytes."""
+    want = golden_files()
+    for rel, data in want.items():
+        assert (regen.EXAMPLE_VAULT / rel).read_bytes() == data, f"example-vault/{rel} is stale; {HINT}"

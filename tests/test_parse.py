@@ -185,7 +185,7 @@ _TEXTS = st.one_of(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=_PATHS, data=st.one_of(st.binary(max_size=400), _TEXTS.map(str.encode)))
 def test_parse_never_raises(path: str, data: bytes):
-    rec = NoteParser.parse(_PARSER, path, data)
+    rec = _PARSER.parse(path, data)
     assert rec.path == path
     assert all(isinstance(p, Problem) for p in rec.problems)
     # The record survives the cache's round trip (marshal) unchanged.
