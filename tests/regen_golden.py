@@ -79,6 +79,8 @@ def main() -> int:
             target = GOLDEN / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes((root / rel).read_bytes())
+            (EXAMPLE_VAULT / rel).parent.mkdir(parents=True, exist_ok=True)
+            (EXAMPLE_VAULT / rel).write_bytes((root / rel).read_bytes())  # keep the example current
             print(f"golden: {rel}")
     return 0
 
