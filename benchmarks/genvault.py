@@ -199,7 +199,7 @@ class Summary:
 
     def line(self) -> str:
         return (
-            f"genvault: {self.files:,} files, {self.bytes / 1e6:.1f} MB "
+            f"genvault: {self.files:,} files, {self.bytes:,} bytes ({self.bytes / 1e6:.1f} MB), "
             f"({self.contacts:,} contacts, {self.notes:,} notes) -> {self.root}"
         )
 

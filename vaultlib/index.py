@@ -9,7 +9,9 @@ kith's own cache through `cache`.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +21,7 @@ from typing import Any
 from .cache import load_cache, save_cache
 from .config import Config
 from .model import WARNING, Problem
-from .parse import NoteParser, NoteRecord
+from .parse import MAX_NOTE_BYTES, NoteParser, NoteRecord
 from .paths import is_ignored_name
 from .scan import Entry, scan_vault, stat_note
 from .vault import Vault, VaultBuilder
@@ -132,18 +134,29 @@ def _init_worker(config: Config) -> None:
 
 
 def read_bytes(root: str, rel: str) -> bytes | OSError:
-    """A note's bytes, never through a symlink."""
+    """A note's bytes, never through a symlink, never blocking on a FIFO, and never more
+    than the size limit allows (a larger file yields a placeholder the parser rejects)."""
     try:
-        fd = os.open(os.path.join(root, rel), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(
+            os.path.join(root, rel),
+            os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0),
+        )
     except OSError as e:
         return e
     try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return OSError(errno.EINVAL, "not a regular file")
+        if st.st_size > MAX_NOTE_BYTES:
+            return TooLarge(st.st_size)
         chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
+        budget = MAX_NOTE_BYTES + 1
+        while budget > 0:
+            chunk = os.read(fd, min(budget, 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
+            budget -= len(chunk)
         return b"".join(chunks)
     except OSError as e:
         return e
@@ -151,11 +164,22 @@ def read_bytes(root: str, rel: str) -> bytes | OSError:
         os.close(fd)
 
 
+class TooLarge(OSError):
+    def __init__(self, size: int):
+        super().__init__(errno.EFBIG, "too large")
+        self.size = size
+
+
 def parse_paths(parser: NoteParser, root: str, paths: Iterable[str]) -> list[NoteRecord]:
     out = []
     for rel in paths:
         data = read_bytes(root, rel)
-        if isinstance(data, OSError):
+        if isinstance(data, TooLarge):
+            rec = NoteRecord(rel)
+            rec.problems.append(Problem(rel, None, f"is {data.size} bytes, over the {MAX_NOTE_BYTES} byte limit; skipped",
+                                        "split the note, or move large content out of the vault"))  # fmt: skip
+            out.append(rec)
+        elif isinstance(data, OSError):
             rec = NoteRecord(rel)
             rec.problems.append(Problem(rel, None, f"cannot be read ({data.strerror}); skipped",
                                         "check the file's permissions", WARNING))  # fmt: skip

@@ -93,6 +93,7 @@ GIT_RECHECK = 0.2  # seconds between checks while git is busy
 CACHE_SAVE_EVERY = 5.0  # seconds: the index cache is saved at most this often (and at stop)
 WATCH_BUDGET_SHARE = 0.75  # warn when the vault alone needs this share of max_user_watches
 POLL_INTERVAL = 1.0
+PASSES_KEPT = 1000
 
 WriteReports = Callable[[Vault, date, Writer], Any]
 ObserverFactory = Callable[[bool], BaseObserver]
@@ -379,7 +380,9 @@ class Watcher:
         self.retry_max = retry_max
         self.poll_interval = poll_interval
 
-        self.passes: queue.Queue[PassResult] = queue.Queue()
+        # The latest passes, for callers that wait on them (tests, benchmarks); the
+        # oldest are dropped so a watcher running for weeks stays small.
+        self.passes: queue.Queue[PassResult] = queue.Queue(maxsize=PASSES_KEPT)
         self.ready = threading.Event()
         self.observer_kind = ""
         self.index: Index | None = None
@@ -935,7 +938,7 @@ class Watcher:
         self._known_problems = set(vault.problems) | set(problems)
         ms = (time.perf_counter() - t0) * 1000
         self._next_reconcile = time.monotonic() + self.reconcile
-        self.passes.put(PassResult("initial", (), tuple(written), tuple(moved), True, ms))
+        self._record_pass(PassResult("initial", (), tuple(written), tuple(moved), True, ms))
         stats = self.index.stats
         self.ready.set()
         self._emit(
@@ -1095,7 +1098,7 @@ class Watcher:
         ms = (time.perf_counter() - t0) * 1000
         changed = tuple(sorted(content | changed_records))
         written_all = tuple(dict.fromkeys([*moved, *written]))
-        self.passes.put(PassResult(reason, changed, written_all, tuple(moved), ran, ms))
+        self._record_pass(PassResult(reason, changed, written_all, tuple(moved), ran, ms))
         if changed or moved or written or force_reports:
             event: dict[str, Any] = {
                 "event": "regenerated",
@@ -1108,6 +1111,17 @@ class Watcher:
             if reason == "day":
                 event["today"] = self.today.isoformat()
             self._emit(event)
+
+    def _record_pass(self, result: PassResult) -> None:
+        while True:
+            try:
+                self.passes.put_nowait(result)
+                return
+            except queue.Full:
+                try:
+                    self.passes.get_nowait()
+                except queue.Empty:
+                    pass
 
     def _content_changes(
         self,
