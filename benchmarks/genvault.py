@@ -199,8 +199,8 @@ class Summary:
 
     def line(self) -> str:
         return (
-            f"genvault: {self.files:,} files, {self.bytes:,} bytes ({self.bytes / 1e6:.1f} MB), "
-            f"({self.contacts:,} contacts, {self.notes:,} notes) -> {self.root}"
+            f"genvault: {self.files:,} files, {self.bytes:,} bytes ({self.bytes / 1e6:.1f} MB; "
+            f"{self.contacts:,} contacts, {self.notes:,} notes) -> {self.root}"
         )
 
 

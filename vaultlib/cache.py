@@ -72,7 +72,9 @@ def save_cache(state_dir: Path, fingerprint: str, written_ns: int, entries: dict
     folder = state_dir / "cache"
     if state_dir.is_symlink() or folder.is_symlink():
         raise OSError(f"{folder} is a symbolic link; kith does not write through links")
-    folder.mkdir(parents=True, exist_ok=True)
+    # Never `parents=True`: a vault that vanished meanwhile must not be recreated.
+    state_dir.mkdir(exist_ok=True)
+    folder.mkdir(exist_ok=True)
     payload = marshal.dumps(((CACHE_FORMAT, _kith_stamp(), fingerprint, written_ns), entries))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kith-", suffix=".tmp")
     try:

@@ -666,8 +666,12 @@ def _describe_yaml_error(
     problem = exc.problem or "syntax error"
     mark = exc.problem_mark or exc.context_mark
     context_mark = exc.context_mark
-    if context_mark is not None and ("end of stream" in problem or "<stream end>" in problem):
-        mark = context_mark  # point at what was opened, not at the end of the block
+    if context_mark is not None and (
+        "end of stream" in problem
+        or "<stream end>" in problem
+        or "could not find expected ':'" in problem
+    ):
+        mark = context_mark  # point at what was opened (a quote, '[', a key), not past it
     index = mark.index if mark is not None else None
     if "'\\t' that cannot start any token" in problem and mark is not None:
         line_start = max(block.rfind("\n", 0, mark.index), block.rfind("\r", 0, mark.index)) + 1

@@ -415,6 +415,7 @@ class Watcher:
         self._known_problems: set[Problem] = set()
         self._retry_moves: dict[str, str] = {}  # path -> old ring, after a Conflict
         self._held: dict[str, float] = {}  # transiently empty notes -> release time
+        self._held_at = 0.0
         self._paused: str | None = None
         self._missing = False
         self._retry_at = 0.0
@@ -655,7 +656,7 @@ class Watcher:
             with self._lock:
                 # The loop sleeps until the quiet period ends; only the first event of a
                 # burst, and a `closed` that may end a wait for an in-place writer, wake it.
-                if not self._pending or etype == "closed":
+                if not self._pending or etype == "closed" or rel in self._held:
                     woke = True
                 self._pending.add(rel)
                 self._last_event = now
@@ -754,7 +755,12 @@ class Watcher:
                         if t is not None:
                             left = max(left, t + self.max_wait - now)
                 held = [t for r, t in self._held.items() if r in self._pending]
-                if held and self._pending.issubset(self._held) and not self._rescan:
+                if (
+                    held
+                    and self._pending.issubset(self._held)
+                    and not self._rescan
+                    and self._last_event <= self._held_at  # nothing new since they were held
+                ):
                     left = max(left, min(held) - now)
                 if left > 0:
                     wait = min(wait, left)
@@ -814,6 +820,7 @@ class Watcher:
         if back:
             with self._lock:
                 self._pending |= back
+                self._held_at = time.monotonic()
         return out
 
     def _transiently_empty(self, rel: str) -> bool:
