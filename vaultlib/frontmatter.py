@@ -32,7 +32,7 @@ from yaml.parser import Parser
 from yaml.reader import Reader, ReaderError
 from yaml.scanner import Scanner
 
-from vaultlib.model import ERROR, WARNING, Problem
+from .model import ERROR, WARNING, Problem
 
 MAX_BYTES = 65536
 MAX_DEPTH = 32
@@ -682,7 +682,7 @@ def _describe_yaml_error(
                 index,
             )
         return (
-            "tab used for indentation in front matter (a tab outside quotes)",
+            "tab used as spacing in front matter (only spaces are allowed outside quotes)",
             "replace the tab with a space, or quote the value if the tab belongs to it",
             index,
         )
