@@ -59,9 +59,12 @@ class VaultBuilder:
     contacts those links or notes concern. `build()` is the same work for every note.
     """
 
-    def __init__(self, config: Config, records: Mapping[str, NoteRecord]):
+    def __init__(self, config: Config, records: Mapping[str, NoteRecord], *, track: bool = True):
         self.config = config
         self.records = records  # shared with the index, read only here
+        # Tracking keeps the maps an incremental update needs (which note names which
+        # basename); a one-shot CLI run skips them.
+        self.track = track
         self.resolver = Resolver(())
         self.known: set[str] = set()
         self.found: dict[str, dict[str, list[Interaction]]] = defaultdict(
@@ -81,7 +84,7 @@ class VaultBuilder:
         self.extra: list[Problem] = []
 
     def build(self, extra_problems: Iterable[Problem] = ()) -> Vault:
-        self.__init__(self.config, self.records)  # type: ignore[misc]
+        self.__init__(self.config, self.records, track=self.track)  # type: ignore[misc]
         return self.update(set(self.records), extra_problems)
 
     def _is_person(self, path: str) -> bool:
@@ -89,6 +92,10 @@ class VaultBuilder:
         return r is not None and r.kind == PERSON and r.person is not None
 
     def update(self, changed: Iterable[str], extra_problems: Iterable[Problem] = ()) -> Vault:
+        if not self.track and self.known:  # an incremental update needs the link maps
+            self.track = True
+            return self.build(extra_problems)
+        first = not self.known
         changed = set(changed)
         self.extra = list(extra_problems)
         records = self.records
@@ -98,26 +105,28 @@ class VaultBuilder:
             self.known |= added
             self.known -= removed
             self.resolver = Resolver(sorted(self.known))
-        touched_names = {_basename(p) for p in changed}
         sources = set(changed)
         persons: set[str] = {p for p in changed if p in self.contacts}
-        for name in touched_names:
-            for src in self.by_name.get(name, ()):
-                sources.add(src)
+        if not first:
+            for name in {_basename(p) for p in changed}:
+                for src in self.by_name.get(name, ()):
+                    sources.add(src)
         for src in sources:
-            for pp in self.resolved.pop(src, ()):
-                self.found[pp].pop(src, None)
-                persons.add(pp)
-            for name in self.names_of.pop(src, ()):
-                self.by_name[name].discard(src)
-            self.link_problems.pop(src, None)
+            if not first:
+                for pp in self.resolved.pop(src, ()):
+                    self.found[pp].pop(src, None)
+                    persons.add(pp)
+                for name in self.names_of.pop(src, ()):
+                    self.by_name[name].discard(src)
+                self.link_problems.pop(src, None)
             r = records.get(src)
             if r is None:
                 continue
             if r.kind == PERSON and r.person is not None:
                 persons.add(src)
-                names = {_basename(t) for t in (*r.person["introduced_by"], *r.person["knows"])}
-                self._index_names(src, names)
+                if self.track:
+                    names = {_basename(t) for t in (*r.person["introduced_by"], *r.person["knows"])}
+                    self._index_names(src, names)
                 continue
             if r.date is None:
                 continue
@@ -156,15 +165,17 @@ class VaultBuilder:
     def _resolve_links(self, r: NoteRecord) -> None:
         d = date.fromordinal(r.date)  # type: ignore[arg-type]
         reached: list[str] = []
-        names: set[str] = set()
+        src = r.path
+        resolve = self.resolver.resolve
+        records = self.records
+        found = self.found
         for target, line, summary, kind, direction in r.links:
-            names.add(_basename(target))
-            path, candidates = self.resolver.resolve(target, r.path)
+            path, candidates = resolve(target, src)
             if path is None:
                 if candidates:
-                    self.link_problems.setdefault(r.path, []).append(
+                    self.link_problems.setdefault(src, []).append(
                         Problem(
-                            r.path,
+                            src,
                             line,
                             f"link [[{target}]] is ambiguous: {', '.join(candidates)}",
                             "link with the folder, e.g. [[" + candidates[0][:-3] + "]]",
@@ -173,13 +184,18 @@ class VaultBuilder:
                     )
                 continue
             # One interaction per note per person, however many ways the note links them.
-            if path != r.path and path not in reached and self._is_person(path):
-                self.found[path].setdefault(r.path, []).append(
-                    Interaction(d, kind, direction, summary, r.path, line)
-                )
-                reached.append(path)
-        self.resolved[r.path] = reached
-        self._index_names(r.path, names)
+            if path != src and path not in reached:
+                target_rec = records.get(path)
+                if (
+                    target_rec is not None
+                    and target_rec.kind == PERSON
+                    and target_rec.person is not None
+                ):
+                    found[path][src] = [Interaction(d, kind, direction, summary, src, line)]
+                    reached.append(path)
+        self.resolved[src] = reached
+        if self.track:
+            self._index_names(src, {_basename(t[0]) for t in r.links})
 
     def _resolve_name(self, target: str, source: str) -> str:
         path, _ = self.resolver.resolve(target, source)

@@ -1001,7 +1001,7 @@ class Watcher:
     def _snapshot(self) -> Vault:
         assert self.index is not None
         if not self._built:
-            v = self.index.vault()
+            v = self.index.vault(track=True)
             self._built = True
         else:
             v = self.index.vault(self._dirty)
