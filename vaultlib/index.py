@@ -58,6 +58,8 @@ class Index:
     scan_problems: list[Problem] = field(default_factory=list)
     stats: IndexStats = field(default_factory=IndexStats)
     _builder: VaultBuilder | None = field(default=None, repr=False)
+    # The cache tuple of each record, as loaded or last parsed: saving needs no re-encoding.
+    raw: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
 
     def refresh(self, paths: Iterable[str] | None = None) -> set[str]:
         """Bring the index up to date for these vault-relative paths (None: rescan everything,
@@ -94,13 +96,16 @@ class Index:
             self.scan_problems = sorted(problems.values(), key=Problem.sort_key)
         for rel in gone:
             del self.records[rel]
+            self.raw.pop(rel, None)
             self.keys.pop(rel, None)
             changed.add(rel)
         for e, rec in zip(stale, parse_many(self.config, [e.path for e in stale])):
             old = self.records.get(e.path)
             self.keys[e.path] = e.key
-            if old is None or old.to_tuple() != rec.to_tuple():
+            raw = rec.to_tuple()
+            if old is None or old.to_tuple() != raw:
                 self.records[e.path] = rec
+                self.raw[e.path] = raw
                 changed.add(e.path)
         return changed
 
@@ -245,6 +250,7 @@ def build_index(
         c = cached.get(e.path)
         if c is not None and (c[0], c[1], c[2]) == e.key and e.mtime_ns < racy_after:
             idx.records[e.path] = NoteRecord.from_tuple(c[3])
+            idx.raw[e.path] = c[3]
             idx.keys[e.path] = e.key
             stats.unchanged += 1
         else:
@@ -253,17 +259,15 @@ def build_index(
     parsed = parse_many(config, [e.path for e in to_parse], jobs)
     for e, rec in zip(to_parse, parsed):
         c = cached.get(e.path)
+        raw = rec.to_tuple()
         if c is None:
             stats.added += 1
-        elif (
-            (c[0], c[1], c[2]) != e.key
-            and tuple(c[3]) != rec.to_tuple()
-            or tuple(c[3]) != rec.to_tuple()
-        ):
+        elif tuple(c[3]) != raw:
             stats.modified += 1
         else:
             stats.unchanged += 1
         idx.records[e.path] = rec
+        idx.raw[e.path] = raw
         idx.keys[e.path] = e.key
     stats.parsed = len(to_parse)
     present = {e.path for e in entries}
@@ -279,7 +283,10 @@ def build_index(
 
 
 def save_index(idx: Index, written_ns: int | None = None) -> None:
-    entries = {p: (*idx.keys[p], rec.to_tuple()) for p, rec in idx.records.items()}
+    raw = idx.raw
+    entries = {
+        p: (*idx.keys[p], raw[p] if p in raw else rec.to_tuple()) for p, rec in idx.records.items()
+    }
     save_cache(
         idx.config.state_dir, idx.config.fingerprint(), written_ns or time.time_ns(), entries
     )
