@@ -97,4 +97,6 @@ def test_committed_example_vault_reports_are_current() -> None:
     and Home.md blocks are the golden bytes."""
     want = golden_files()
     for rel, data in want.items():
-        assert (regen.EXAMPLE_VAULT / rel).read_bytes() == data, f"example-vault/{rel} is stale; {HINT}"
+        assert (regen.EXAMPLE_VAULT / rel).read_bytes() == data, (
+            f"example-vault/{rel} is stale; {HINT}"
+        )

@@ -44,7 +44,9 @@ def snapshot_key(v):
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops)
 def test_incremental_equals_full(tmp_path_factory, steps):
     root: Path = tmp_path_factory.mktemp("v")
