@@ -135,9 +135,11 @@ def describe(i: Interaction | None) -> str:
 
 
 def first_contact(c: Contact, today: date) -> Interaction | None:
-    """The oldest interaction on or before today."""
-    past = [i for i in c.interactions if i.date <= today]
-    return past[-1] if past else None
+    """The oldest interaction on or before today (interactions are newest first)."""
+    for i in reversed(c.interactions):
+        if i.date <= today:
+            return i
+    return None
 
 
 def added_on(c: Contact, today: date) -> date | None:
@@ -587,7 +589,17 @@ def _anniversary(d: date, year: int) -> date:
 
 def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = None) -> list[Event]:
     """Birthdays, follow-ups, check-ins falling due, planned meetings and first-meeting
-    anniversaries in [today, today+days]."""
+    anniversaries in [today, today+days] (kept for the same snapshot: several reports ask)."""
+    key = (id(vault), today, days, ring)
+    memo = getattr(_memo, "upcoming", None)
+    if memo is not None and memo[0] is vault and memo[1] == key:
+        return list(memo[2])
+    events = _find_upcoming(vault, today, days, ring=ring)
+    _memo.upcoming = (vault, key, events)
+    return list(events)
+
+
+def _find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = None) -> list[Event]:
     until = shift(today, days)
     events: list[tuple[tuple[Any, ...], Event]] = []
 
@@ -637,8 +649,10 @@ def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = No
                     (c,),
                     f"every {s.cadence_days} days, last contact {s.last_contact.isoformat()}",
                 )
-        for i in c.interactions:
-            if today < i.date <= until:
+        for i in c.interactions:  # newest first: stop at the past
+            if i.date <= today:
+                break
+            if i.date <= until:
                 key = (i.date, i.source, i.line if i.source == c.path else 0)
                 meetings.setdefault(key, []).append(c)
                 titles[key] = describe(i) if i.source == c.path else i.summary

@@ -19,6 +19,7 @@ clock but `time.monotonic` for timing and the `today_fn` it is given.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -1003,6 +1004,10 @@ class Watcher:
         if not self._built:
             v = self.index.vault(track=True)
             self._built = True
+            # The index is long-lived and acyclic: keep the cyclic collector from walking
+            # its millions of objects on every later pass (they are still freed normally).
+            gc.collect()
+            gc.freeze()
         else:
             v = self.index.vault(self._dirty)
         self._dirty = set()
