@@ -473,7 +473,8 @@ def _drive_watch(
                     failure = "exited"
             if failure:
                 break
-            append_line(vault, rel, f"Benchmark watch edit {i + 1}.")
+            # A log line: the edit changes what the reports show, as a real check-in does.
+            append_line(vault, rel, f"- 2026-11-19 call: benchmark watch edit {i + 1}")
             t0 = time.perf_counter()
             box: list[float] = []
 
@@ -593,7 +594,7 @@ def bench_size(size: str, args: argparse.Namespace, kith: list[str] | None) -> d
                 target = picks[0]
 
                 def edit(i: int) -> None:
-                    append_line(work, target, f"Benchmark edit {i + 1}.")
+                    append_line(work, target, f"- 2026-11-19 call: benchmark edit {i + 1}")
 
                 add(timed("edit_one", [*kt, "report"], runs, env=env, before=edit))
             else:
