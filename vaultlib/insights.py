@@ -985,24 +985,18 @@ def _goal_row(goal: Goal, vault: Vault, today: date) -> GoalRow:
     start = goal.start or shift(deadline, -GOAL_WINDOW_DAYS)
     end = min(today, deadline)
     items = _goal_items(goal, vault, start, end) if end >= start else []
+
+    def row(
+        progress: int, elapsed: int, expected: int, status: str, months: tuple[MonthRow, ...]
+    ) -> GoalRow:
+        percent = min(100, 100 * progress // goal.target)
+        return GoalRow(goal, ref, desc, start, deadline, progress, goal.target, percent,
+                       elapsed, expected, status, tuple(items), months)  # fmt: skip
+
     if goal.per != "month":
         progress = len(items)
         status, elapsed, expected = _status(progress, goal.target, start, deadline, today)
-        return GoalRow(
-            goal,
-            ref,
-            desc,
-            start,
-            deadline,
-            progress,
-            goal.target,
-            min(100, 100 * progress // goal.target),
-            elapsed,
-            expected,
-            status,
-            tuple(items),
-            (),
-        )
+        return row(progress, elapsed, expected, status, ())
     months: list[MonthRow] = []
     m_start = start.replace(day=1)
     while m_start <= end:
@@ -1031,21 +1025,7 @@ def _goal_row(goal: Goal, vault: Vault, today: date) -> GoalRow:
         )
         if status == DONE:
             status = ON_TRACK  # a monthly goal is only done once its deadline has passed
-    return GoalRow(
-        goal,
-        ref,
-        desc,
-        start,
-        deadline,
-        progress,
-        goal.target,
-        min(100, 100 * progress // goal.target),
-        elapsed,
-        expected,
-        status,
-        tuple(items),
-        tuple(months),
-    )
+    return row(progress, elapsed, expected, status, tuple(months))
 
 
 def goals_report(vault: Vault, today: date, *, limit: int | None = None) -> GoalsReport:
