@@ -57,6 +57,11 @@ class App:
         return self.index().vault()
 
 
+def json_option(help: str) -> Callable[[F], F]:
+    """The `--json` flag every reporting command has (passed as `as_json`)."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
 def err(message: str) -> None:
     click.echo(message, err=True)
 
@@ -226,12 +231,7 @@ def index(app: App, rebuild: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print an array of {path, line, severity, message, hint}.",
-)
+@json_option("Print an array of {path, line, severity, message, hint}.")
 @pass_app
 @handle_errors
 def check(app: App, as_json: bool) -> None:
@@ -270,7 +270,7 @@ def _status_cell(s: Any) -> str:
 @click.option("--ring", metavar="RING", help="Only this ring.")
 @click.option("--tag", metavar="TAG", help="Only contacts with this tag (nested tags included).")
 @click.option("--overdue", is_flag=True, help="Only overdue contacts.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@json_option("Print a JSON array.")
 @pass_app
 @handle_errors
 def list_(app: App, ring: str | None, tag: str | None, overdue: bool, as_json: bool) -> None:
@@ -335,7 +335,7 @@ def _complete_contact(ctx: click.Context, param: click.Parameter, incomplete: st
 
 @main.command()
 @click.argument("name", nargs=-1, required=True, shell_complete=_complete_contact)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option("Print one JSON object.")
 @pass_app
 @handle_errors
 def show(app: App, name: tuple[str, ...], as_json: bool) -> None:
@@ -459,12 +459,7 @@ def report(app: App, names: tuple[str, ...], check: bool) -> None:
 @main.command()
 @click.option("--ring", metavar="RING", help="Only this ring.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N people.")
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print the `kith list --json` objects of the overdue contacts.",
-)
+@json_option("Print the `kith list --json` objects of the overdue contacts.")
 @pass_app
 @handle_errors
 def overdue(app: App, ring: str | None, limit: int | None, as_json: bool) -> None:
@@ -512,12 +507,7 @@ def overdue(app: App, ring: str | None, limit: int | None, as_json: bool) -> Non
 
 
 @main.command()
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print one JSON object: rings, moves, periods, added, stalled, conversion.",
-)
+@json_option("Print one JSON object: rings, moves, periods, added, stalled, conversion.")
 @pass_app
 @handle_errors
 def funnel(app: App, as_json: bool) -> None:
@@ -564,9 +554,7 @@ def funnel(app: App, as_json: bool) -> None:
 @main.command()
 @click.option("--days", type=click.IntRange(min=1, max=100_000), metavar="N",
               help="How many days ahead (default: reports.upcoming_days, 14).")  # fmt: skip
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print one JSON object: today, until, days, events."
-)
+@json_option("Print one JSON object: today, until, days, events.")
 @pass_app
 @handle_errors
 def upcoming(app: App, days: int | None, as_json: bool) -> None:
@@ -596,8 +584,9 @@ def upcoming(app: App, days: int | None, as_json: bool) -> None:
 @main.command()
 @click.option("--poll", is_flag=True,
               help="Poll the folder every second instead of using OS events (network drives, synced folders).")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object per line on stdout: ready, regenerated, problem, notice, error, stopped.")  # fmt: skip
+@json_option(
+    "Print one JSON object per line on stdout: ready, regenerated, problem, notice, error, stopped."
+)
 @click.option("--reconcile", type=click.FloatRange(min=1), default=60.0, show_default=True,
               metavar="SECONDS", help="Rescan the vault this often to catch changes no event reported.")  # fmt: skip
 @click.option("--today", "today_opt", metavar="YYYY-MM-DD",

@@ -13,7 +13,6 @@ never looks at the clock.
 from __future__ import annotations
 
 import calendar
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,7 +20,7 @@ from typing import Any
 
 from .dates import next_birthday
 from .model import Contact, DatedNote, Goal, Interaction, Move
-from .query import Status, contact_status, overdue_order
+from .query import Status, find_overdue, per_snapshot, status_map
 from .vault import Vault
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # never strftime: locale
@@ -53,28 +52,6 @@ class Ref:
 
     name: str
     path: str
-
-
-_memo = threading.local()
-
-
-def status_map(vault: Vault, today: date) -> dict[str, Status]:
-    """Every active contact's status on `today`, by path.
-
-    A vault snapshot is immutable, so the last answer is kept (per thread) and reused
-    while the same snapshot and day are asked about: the reports ask many times.
-    """
-    last = getattr(_memo, "last", None)
-    if last is not None and last[0] is vault and last[1] == today:
-        return last[2]
-    result = {c.path: contact_status(c, vault, today) for c in vault.active}
-    _memo.last = (vault, today, result)
-    return result
-
-
-def find_overdue(vault: Vault, today: date) -> list[Status]:
-    """`query.find_overdue`, from the memoised statuses."""
-    return sorted((s for s in status_map(vault, today).values() if s.overdue), key=overdue_order)
 
 
 def shift(d: date, days: int) -> date:
@@ -590,12 +567,12 @@ def _anniversary(d: date, year: int) -> date:
 def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = None) -> list[Event]:
     """Birthdays, follow-ups, check-ins falling due, planned meetings and first-meeting
     anniversaries in [today, today+days] (kept for the same snapshot: several reports ask)."""
-    key = (id(vault), today, days, ring)
-    memo = getattr(_memo, "upcoming", None)
-    if memo is not None and memo[0] is vault and memo[1] == key:
-        return list(memo[2])
-    events = _find_upcoming(vault, today, days, ring=ring)
-    _memo.upcoming = (vault, key, events)
+    events = per_snapshot(
+        "upcoming",
+        vault,
+        (today, days, ring),
+        lambda: _find_upcoming(vault, today, days, ring=ring),
+    )
     return list(events)
 
 

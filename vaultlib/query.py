@@ -9,13 +9,16 @@ or writes files and never looks at the clock.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from .model import Contact, Interaction
 from .vault import Vault
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +72,35 @@ def contact_status(contact: Contact, vault: Vault, today: date) -> Status:
     return Status(contact, cadence, last, last_i, next_due, overdue, days, False, follow_due)
 
 
+_memo = threading.local()
+
+
+def per_snapshot(name: str, vault: Vault, key: Hashable, compute: Callable[[], T]) -> T:
+    """Answer a question once per vault snapshot: a snapshot is immutable, so the last
+    answer (per thread, per question) is reused while the same snapshot and key are asked
+    about. Several reports ask the same questions in one pass."""
+    last = getattr(_memo, name, None)
+    if last is not None and last[0] is vault and last[1] == key:
+        return last[2]
+    value = compute()
+    setattr(_memo, name, (vault, key, value))
+    return value
+
+
+def status_map(vault: Vault, today: date) -> dict[str, Status]:
+    """Every active contact's status on `today`, by path (computed once per snapshot and day)."""
+    return per_snapshot(
+        "statuses",
+        vault,
+        today,
+        lambda: {c.path: contact_status(c, vault, today) for c in vault.active},
+    )
+
+
 def statuses(vault: Vault, today: date, contacts: Iterable[Contact] | None = None) -> list[Status]:
-    return [
-        contact_status(c, vault, today) for c in (vault.active if contacts is None else contacts)
-    ]
+    if contacts is None:
+        return list(status_map(vault, today).values())
+    return [contact_status(c, vault, today) for c in contacts]
 
 
 def filter_contacts(vault: Vault, today: date, *, ring: str | None = None, tag: str | None = None,
@@ -101,7 +129,7 @@ def overdue_order(s: Status) -> tuple[int, int, str, str]:
 
 
 def find_overdue(vault: Vault, today: date) -> list[Status]:
-    return sorted((s for s in statuses(vault, today) if s.overdue), key=overdue_order)
+    return sorted((s for s in status_map(vault, today).values() if s.overdue), key=overdue_order)
 
 
 def _iso(d: date | None) -> str | None:
