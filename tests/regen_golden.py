@@ -8,12 +8,14 @@ compares a fresh run against them byte for byte. Review the diff before committi
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import tempfile
 from datetime import date
 from pathlib import Path
+
+from vaultlib.blocks import find_blocks
+from vaultlib.textutil import split_lines
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_VAULT = REPO / "example-vault"
@@ -21,9 +23,6 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 TODAY = date(2026, 11, 20)
 REPORTS_FOLDER = "Reports"  # example-vault's kith.toml
 SKIP_DIRS = {".kith", ".obsidian", ".git", ".trash"}
-
-
-_BLOCK = re.compile(r"(<!-- kith:([\w-]+)[^\n]*-->\n).*?(<!-- /kith:\2 -->)", re.S)
 
 
 def copy_example_vault(dest: Path) -> Path:
@@ -34,8 +33,17 @@ def copy_example_vault(dest: Path) -> Path:
     for note in dest.rglob("*.md"):
         data = note.read_bytes()
         if b"<!-- kith:" in data:
-            note.write_bytes(_BLOCK.sub(r"\1\3", data.decode("utf-8")).encode("utf-8"))
+            note.write_bytes(empty_blocks(data.decode("utf-8")).encode("utf-8"))
     return dest
+
+
+def empty_blocks(text: str) -> str:
+    """The note with every generated block emptied (markers kept), using kith's own
+    marker reader."""
+    blocks, _ = find_blocks(text, "")
+    lines = split_lines(text)
+    inner = {n for b in blocks for n in range(b.begin_line + 1, b.end_line)}
+    return "".join(line for n, line in enumerate(lines, 1) if n not in inner)
 
 
 def golden_paths(root: Path) -> list[str]:

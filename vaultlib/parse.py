@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
+from .blocks import find_blocks
 from .config import Config
 from .dates import (
     leading_date,
@@ -147,8 +148,7 @@ def _kind_of(text: str, default: str) -> str:
 
 
 _MASK = re.compile(
-    r"^[ \t]*<!--\s*kith:(?P<blk>[\w-]+)[^\n]*-->.*?^[ \t]*<!--\s*/kith:(?P=blk)\s*-->"  # kith's blocks
-    r"|^ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*(?:\n.*?(?:\n {0,3}(?P=fence)[`~]*[ \t]*(?=\n|\Z))|.*\Z)"  # fences
+    r"^ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*(?:\n.*?(?:\n {0,3}(?P=fence)[`~]*[ \t]*(?=\n|\Z))|.*\Z)"  # fences
     r"|<!--.*?(?:-->|\Z)"  # HTML comments
     r"|%%.*?(?:%%|\Z)"  # Obsidian comments
     r"|(?P<tick>`+)[^\n]*?(?P=tick)",  # inline code on one line
@@ -161,14 +161,28 @@ def _blank(m: re.Match[str]) -> str:
 
 
 def visible_text(body: str) -> str:
-    """The body with line endings normalised to \\n and code, comments and kith's own
-    generated blocks blanked out
+    """The body with line endings normalised to \\n and code and comments blanked out
     (newlines kept, so line numbers stay right). Only \\r\\n, \\r and \\n end lines."""
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
     if "`" in body or "~~~" in body or "<!--" in body or "%%" in body:
         body = _MASK.sub(_blank, body)
     return body
+
+
+def _without_blocks(text: str, path: str, body: str, body_line: int) -> str:
+    """`body` (from visible_text) with the lines of kith's own generated blocks blanked:
+    what kith wrote there is never contact. Blocks are found by `blocks`, the one
+    definition of the markers; a note with broken markers keeps its text."""
+    blocks, _ = find_blocks(text, path)
+    if not blocks:
+        return body
+    lines = body.split("\n")
+    for b in blocks:
+        for n in range(max(b.begin_line, body_line), b.end_line + 1):
+            if 0 <= n - body_line < len(lines):
+                lines[n - body_line] = ""
+    return "\n".join(lines)
 
 
 def _line_at(text: str, pos: int) -> str:
@@ -460,6 +474,8 @@ class NoteParser:
             return rec
         fm = fm_res.data
         body = visible_text(text[fm_res.body_offset :])
+        if rec.has_blocks:
+            body = _without_blocks(text, path, body, fm_res.body_line)
         fm_tags = _fm_tags(fm.get("tags")) if fm else set()
         config = self.config
         if self.is_person(path, fm, fm_tags):
