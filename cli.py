@@ -11,11 +11,11 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -60,6 +60,19 @@ class App:
 def json_option(help: str) -> Callable[[F], F]:
     """The `--json` flag every reporting command has (passed as `as_json`)."""
     return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def no_single_match(query: str, candidates: Sequence[Any], suggestions: Sequence[str]) -> NoReturn:
+    """A name that matched several contacts (list them) or none (suggest some): exit 1."""
+    if candidates:
+        err(f"kith: '{query}' matches {len(candidates)} contacts:")
+        for c in candidates:
+            err(f"  {c.name}  ({c.path})")
+    else:
+        err(f"kith: no contact matches '{query}'")
+        if suggestions:
+            err(f"  did you mean: {', '.join(suggestions)}?")
+    sys.exit(1)
 
 
 def err(message: str) -> None:
@@ -351,15 +364,7 @@ def show(app: App, name: tuple[str, ...], as_json: bool) -> None:
     query = " ".join(name)
     m = find_contact(v.contacts, query)
     if m.contact is None:
-        if m.candidates:
-            err(f"kith: '{query}' matches {len(m.candidates)} contacts:")
-            for c in m.candidates:
-                err(f"  {c.name}  ({c.path})")
-        else:
-            err(f"kith: no contact matches '{query}'")
-            if m.suggestions:
-                err(f"  did you mean: {', '.join(m.suggestions)}?")
-        sys.exit(1)
+        no_single_match(query, m.candidates, m.suggestions)
     s = contact_status(m.contact, v, app.today)
     data = contact_json(s, app.today)
     if as_json:
@@ -684,15 +689,9 @@ def _run_capture(app: App, dry_run: bool, plan_fn: Callable[..., Any]) -> None:
             e.message + (f" ({e.hint})" if e.hint else ""), param_hint=e.param
         ) from None
     except AmbiguousContact as e:
-        err(f"kith: '{e.query}' matches {len(e.candidates)} contacts:")
-        for c in e.candidates:
-            err(f"  {c.name}  ({c.path})")
-        sys.exit(1)
+        no_single_match(e.query, e.candidates, ())
     except NoSuchContact as e:
-        err(f"kith: no contact matches '{e.query}'")
-        if e.suggestions:
-            err(f"  did you mean: {', '.join(e.suggestions)}?")
-        sys.exit(1)
+        no_single_match(e.query, (), e.suggestions)
     for w in plan.warnings:
         err(f"kith: warning: {w}")
     if not plan.changed:
