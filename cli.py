@@ -85,16 +85,18 @@ def echo_json(data: Any) -> None:
 
 def problem_summary(problems: tuple[Problem, ...] | list[Problem]) -> None:
     """One line on stderr so other commands mention problems without repeating `check`."""
-    if not problems:
-        return
     errors = sum(1 for p in problems if p.severity == ERROR)
-    warnings = len(problems) - errors
+    problem_summary_counts(errors, len(problems) - errors)
+
+
+def problem_summary_counts(errors: int, warnings: int) -> None:
     parts = []
     if errors:
         parts.append(f"{errors} error{'s' if errors != 1 else ''}")
     if warnings:
         parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    err(f"kith: {' and '.join(parts)} in the vault; run `kith check` for details")
+    if parts:
+        err(f"kith: {' and '.join(parts)} in the vault; run `kith check` for details")
 
 
 def _silence_stdout() -> None:
@@ -236,11 +238,11 @@ def index(app: App, rebuild: bool) -> None:
         kith index --rebuild
     """
     idx = app.index(rebuild=rebuild)
-    v = idx.vault()
+    errors, warnings = idx.problem_counts()  # builds the vault unless the cache knows them
     s = idx.stats
     click.echo(f"notes {s.notes}, contacts {s.contacts}: added {s.added}, modified {s.modified}, "
-               f"removed {s.removed}, problems {s.problems} ({s.errors} errors)")  # fmt: skip
-    problem_summary(v.problems)
+               f"removed {s.removed}, problems {errors + warnings} ({errors} errors)")  # fmt: skip
+    problem_summary_counts(errors, warnings)
 
 
 @main.command()

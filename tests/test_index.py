@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 import vaultlib.cache as cache_mod
-from vaultlib.cache import cache_path, load_cache, save_cache
+from vaultlib.cache import (
+    CACHE_FILE,
+    MANIFEST_FILE,
+    SNAPSHOT_FILE,
+    cache_path,
+    load_cache,
+    save_cache,
+)
 from vaultlib.config import load_config
 from vaultlib.index import Index, build_index
 from vaultlib.vault import Vault
@@ -22,6 +29,9 @@ FILES = {
     "Daily/2026-11-03.md": "Coffee with [[Ben Ortiz]]\n",
     "Notes/Idea.md": "Nothing dated here.\n",
 }
+
+
+CACHE_FILES = (CACHE_FILE, SNAPSHOT_FILE, MANIFEST_FILE)
 
 
 def backdate(root: Path, seconds: float = 3600) -> None:
@@ -115,10 +125,52 @@ def test_deleting_the_cache_loses_nothing(vault: Path):
 )
 def test_a_corrupt_cache_is_ignored(vault: Path, garbage: bytes):
     before = snapshot(index(vault).vault())
-    cache_path(vault / ".kith").write_bytes(garbage)
+    for name in CACHE_FILES:
+        cache_path(vault / ".kith", name).write_bytes(garbage)
     idx = index(vault)
     assert idx.stats.parsed == 4
     assert snapshot(idx.vault()) == before
+
+
+@pytest.mark.parametrize("name", CACHE_FILES)
+@pytest.mark.parametrize("loss", ["deleted", "corrupt"])
+def test_any_one_cache_file_can_be_lost(vault: Path, name: str, loss: str):
+    """The three files back each other up: losing one costs time, never data."""
+    first = index(vault)
+    before = snapshot(first.vault())
+    path = cache_path(vault / ".kith", name)
+    if loss == "deleted":
+        path.unlink()
+    else:
+        path.write_bytes(b"\xe3" + b"\x00" * 40)
+    idx = index(vault)
+    assert snapshot(idx.vault()) == before
+    assert idx.problem_counts() == (0, 0)
+    assert sorted(idx.records) == sorted(first.records)
+    assert snapshot(index(vault).vault()) == before
+
+
+def test_an_unchanged_vault_loads_only_the_manifest_and_the_snapshot(vault: Path):
+    before = snapshot(index(vault).vault())
+    cache_path(vault / ".kith", CACHE_FILE).unlink()  # the records are not needed
+    idx = index(vault)
+    assert (idx.stats.notes, idx.stats.unchanged, idx.stats.contacts) == (4, 4, 2)
+    assert snapshot(idx.vault()) == before
+    assert idx.stats.parsed == 0
+    # Asking for the records loads them (here: parses again, the record cache being gone).
+    assert sorted(idx.records) == sorted(FILES)
+    assert idx.stats.parsed == 4
+    assert cache_path(vault / ".kith", CACHE_FILE).is_file()
+
+
+def test_an_edit_after_the_manifest_is_seen(vault: Path):
+    index(vault).vault()
+    note = vault / "People/Ada Lovelace.md"
+    note.write_text(ADA.replace("hello", "a longer hello"))
+    idx = index(vault)
+    assert idx.stats.parsed == 1
+    ada = next(c for c in idx.vault().contacts if c.name == "Ada Lovelace")
+    assert ada.interactions[0].summary == "a longer hello"
 
 
 def test_a_config_change_invalidates_the_cache(vault: Path):

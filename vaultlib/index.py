@@ -3,8 +3,10 @@
 This module owns deciding which notes need parsing (path + size + mtime + ctime
 against the cache, and notes whose mtime is too recent to trust), parsing them
 (on every core when there are many), and returning the vault snapshot with
-counts of added, modified and removed notes. It reads notes; its only write is
-kith's own cache through `cache`.
+counts of added, modified and removed notes. When the manifest says no note
+changed since the last run, it loads neither records nor notes: the stored snapshot
+(`snapshot_cache`) is the vault, and the records are loaded only if something asks
+for them. It reads notes; its only writes are kith's own cache files through `cache`.
 """
 
 from __future__ import annotations
@@ -20,12 +22,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import load_cache, save_cache
+from . import snapshot_cache
+from .cache import (
+    MANIFEST_FILE,
+    SNAPSHOT_FILE,
+    load_cache,
+    read_cache_file,
+    save_cache,
+    write_cache_file,
+)
 from .config import Config
-from .model import WARNING, Problem
+from .model import ERROR, WARNING, Problem
 from .parse import MAX_NOTE_BYTES, NoteParser, NoteRecord
 from .paths import is_ignored_name
-from .scan import Entry, scan_vault, stat_note
+from .scan import Entry, StatKey, scan_keys, scan_vault, stat_note
 from .vault import Vault, VaultBuilder
 
 # A note modified within this window before the cache was written may have been
@@ -49,17 +59,57 @@ class IndexStats:
 
 
 @dataclass
+class Deferred:
+    """What the manifest said when no note changed: the records stay on disk until needed."""
+
+    keys: dict[str, StatKey]
+    token: str
+    note_counts: tuple[int, int]  # (errors, warnings) found in notes and links
+    contacts: int
+
+
+@dataclass
 class Index:
     """The records of every note plus the stat key they were parsed from."""
 
     config: Config
-    records: dict[str, NoteRecord] = field(default_factory=dict)
-    keys: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    _records: dict[str, NoteRecord] = field(default_factory=dict)
+    keys: dict[str, StatKey] = field(default_factory=dict)
     scan_problems: list[Problem] = field(default_factory=list)
     stats: IndexStats = field(default_factory=IndexStats)
     _builder: VaultBuilder | None = field(default=None, repr=False)
     # The cache tuple of each record, as loaded or last parsed: saving needs no re-encoding.
     raw: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
+    _deferred: Deferred | None = field(default=None, repr=False)
+    _stored: Vault | None = field(default=None, repr=False)  # the snapshot loaded from cache
+    _save: bool = True
+    _snapshot_due: bool = False  # store snapshot + manifest after the next full build
+    _scan_ns: int = 0  # when the stat keys were taken (the racy-edit reference)
+
+    @property
+    def records(self) -> dict[str, NoteRecord]:
+        if self._deferred is not None:
+            self._load_records()
+        return self._records
+
+    def _load_records(self) -> None:
+        deferred, self._deferred = self._deferred, None
+        assert deferred is not None
+        self._stored = None
+        written_ns, cached = load_cache(self.config.state_dir, self.config.fingerprint())
+        self.stats = IndexStats()
+        _fill(self, deferred.keys, written_ns, cached, None, self._save)
+
+    def problem_counts(self) -> tuple[int, int]:
+        """(errors, warnings) in the vault, without building it when the cache knows."""
+        if self._deferred is not None:
+            run = [*self.config.problems, *self.scan_problems]
+            errors = sum(1 for p in run if p.severity == ERROR)
+            e, w = self._deferred.note_counts
+            return e + errors, w + len(run) - errors
+        problems = self.vault().problems
+        errors = sum(1 for p in problems if p.severity == ERROR)
+        return errors, len(problems) - errors
 
     def refresh(self, paths: Iterable[str] | None = None) -> set[str]:
         """Bring the index up to date for these vault-relative paths (None: rescan everything,
@@ -124,18 +174,51 @@ class Index:
 
         `track=True` (the watcher) keeps the maps incremental updates need from the start."""
         with paused_gc():
+            if self._deferred is not None and changed is None and not track:
+                stored = self._stored or self._load_snapshot(self._deferred)
+                if stored is not None:
+                    self._stored = stored
+                    return stored
             return self._vault(changed, track)
 
+    def _load_snapshot(self, deferred: Deferred) -> Vault | None:
+        fp = self.config.fingerprint()
+        found = read_cache_file(self.config.state_dir, SNAPSHOT_FILE, fp)
+        if found is None or found[0] != deferred.token:
+            return None
+        return snapshot_cache.decode(found[1], self.config, self.scan_problems)
+
     def _vault(self, changed: Iterable[str] | None, track: bool) -> Vault:
+        records = self.records
         if self._builder is None or changed is None:
-            self._builder = VaultBuilder(self.config, self.records, track=track)
+            self._builder = VaultBuilder(self.config, records, track=track)
             v = self._builder.build(self.scan_problems)
+            if self._snapshot_due:
+                self._snapshot_due = False
+                self._store_snapshot(v)
         else:
             v = self._builder.update(changed, self.scan_problems)
         self.stats.problems = len(v.problems)
         self.stats.errors = sum(1 for p in v.problems if p.severity == "error")
         self.stats.contacts = len(v.contacts)
         return v
+
+    def _store_snapshot(self, v: Vault) -> None:
+        """Save the snapshot, then the manifest naming it: the next run with the same stat
+        keys loads only these two files. Written only when the snapshot came from exactly
+        these keys (a full build right after scanning), never after an incremental update."""
+        config = self.config
+        fp = config.fingerprint()
+        token = os.urandom(8).hex()
+        encoded = snapshot_cache.encode(v, self.scan_problems)
+        errors = sum(1 for p in encoded[4] if p[4] == ERROR)
+        counts = (errors, len(encoded[4]) - errors)
+        try:
+            write_cache_file(config.state_dir, SNAPSHOT_FILE, fp, token, encoded)
+            write_cache_file(config.state_dir, MANIFEST_FILE, fp, (token, self._scan_ns),
+                             (self.keys, counts, len(v.contacts)))  # fmt: skip
+        except (OSError, ValueError):
+            pass  # the record cache still works; the problem was reported when it was saved
 
 
 @contextmanager
@@ -240,46 +323,85 @@ def build_index(
 ) -> Index:
     """Scan the vault and bring the index up to date, using and refreshing the cache."""
     fp = config.fingerprint()
+    scan_ns = time.time_ns()
+    keys, scan_problems = scan_keys(config)
+    idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns)
+    if not rebuild:
+        deferred = _unchanged(config, fp, keys)
+        if deferred is not None:
+            idx._deferred = deferred
+            idx.keys = keys
+            s = idx.stats
+            s.notes = s.unchanged = len(keys)
+            s.contacts = deferred.contacts
+            s.errors, warnings = idx.problem_counts()
+            s.problems = s.errors + warnings
+            return idx
     written_ns, cached = (0, {}) if rebuild else load_cache(config.state_dir, fp)
-    entries, scan_problems = scan_vault(config)
-    idx = Index(config, scan_problems=scan_problems)
+    _fill(idx, keys, written_ns, cached, jobs, save)
+    return idx
+
+
+def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | None:
+    """The manifest's word when every note has the stat key the stored snapshot was built
+    from, and none was modified too close to when those keys were taken to trust them."""
+    found = read_cache_file(config.state_dir, MANIFEST_FILE, fp)
+    if found is None:
+        return None
+    try:
+        (token, scan_ns), (stored_keys, counts, contacts) = found
+    except (TypeError, ValueError):
+        return None
+    if stored_keys != keys:
+        return None
+    if keys and max(k[1] for k in keys.values()) >= scan_ns - RACY_NS:
+        return None
+    return Deferred(keys, token, counts, contacts)
+
+
+def _fill(idx: Index, keys: dict[str, StatKey], written_ns: int, cached: dict[str, Any],
+          jobs: int | None, save: bool) -> None:  # fmt: skip
+    """Take every unchanged record from `cached`, parse the rest, save when anything moved."""
     stats = idx.stats
+    records, raw = idx._records, idx.raw
+    idx.keys = dict(keys)
     racy_after = written_ns - RACY_NS
-    to_parse: list[Entry] = []
-    for e in entries:
-        c = cached.get(e.path)
-        if c is not None and (c[0], c[1], c[2]) == e.key and e.mtime_ns < racy_after:
-            idx.records[e.path] = NoteRecord.from_tuple(c[3])
-            idx.raw[e.path] = c[3]
-            idx.keys[e.path] = e.key
-            stats.unchanged += 1
-        else:
-            to_parse.append(e)
-    now_ns = time.time_ns()
-    parsed = parse_many(config, [e.path for e in to_parse], jobs)
-    for e, rec in zip(to_parse, parsed):
-        c = cached.get(e.path)
-        raw = rec.to_tuple()
-        if c is None:
-            stats.added += 1
-        elif tuple(c[3]) != raw:
-            stats.modified += 1
-        else:
-            stats.unchanged += 1
-        idx.records[e.path] = rec
-        idx.raw[e.path] = raw
-        idx.keys[e.path] = e.key
+    from_tuple = NoteRecord.from_tuple
+    to_parse: list[str] = []
+    with paused_gc():
+        for path in sorted(keys):
+            key = keys[path]
+            c = cached.get(path)
+            if c is not None and (c[0], c[1], c[2]) == key and key[1] < racy_after:
+                records[path] = from_tuple(c[3])
+                raw[path] = c[3]
+                stats.unchanged += 1
+            else:
+                to_parse.append(path)
+    parsed = parse_many(idx.config, to_parse, jobs)
+    with paused_gc():
+        for path, rec in zip(to_parse, parsed):
+            c = cached.get(path)
+            t = rec.to_tuple()
+            if c is None:
+                stats.added += 1
+            elif tuple(c[3]) != t:
+                stats.modified += 1
+            else:
+                stats.unchanged += 1
+            records[path] = rec
+            raw[path] = t
     stats.parsed = len(to_parse)
-    present = {e.path for e in entries}
-    stats.removed = sum(1 for p in cached if p not in present)
-    stats.notes = len(entries)
+    stats.removed = sum(1 for p in cached if p not in keys)
+    stats.notes = len(keys)
+    idx._snapshot_due = save
     if save and (to_parse or stats.removed or not cached):
         try:
-            save_index(idx, now_ns)
+            save_index(idx, idx._scan_ns)
         except OSError as e:
+            idx._snapshot_due = False
             idx.scan_problems.append(Problem(".kith/cache", None, f"could not save the index cache ({e})",
                                              "kith works without it, only slower; check the vault is writable", WARNING))  # fmt: skip
-    return idx
 
 
 def save_index(idx: Index, written_ns: int | None = None) -> None:

@@ -144,14 +144,27 @@ def _folder_link(config: Config, rel: str, name: str) -> list[Problem]:
                     WARNING)]  # fmt: skip
 
 
-def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:
-    """All notes of the vault, sorted by path, and the problems seen while walking."""
+StatKey = tuple[int, int, int]  # (size, mtime_ns, ctime_ns): what the cache compares
+
+_S_IFMT = 0o170000
+_S_IFREG = 0o100000
+_DARWIN = sys.platform == "darwin"
+
+
+def scan_keys(config: Config) -> tuple[dict[str, StatKey], list[Problem]]:
+    """Every note's vault-relative path and stat key, and the problems seen while walking.
+
+    This is the one walk every command starts with, so the common case (a plain `.md`
+    file) is decided inline without building an Entry; anything else goes through
+    `classify`, the one definition of what is a note."""
     root = str(config.root)
-    entries: list[Entry] = []
+    keys: dict[str, StatKey] = {}
     problems: list[Problem] = []
+    plain = not config.ignore and not _DARWIN  # no file globs, no cloud placeholders
     stack = [""]
     while stack:
         rel_dir = stack.pop()
+        prefix = rel_dir + "/" if rel_dir else ""
         try:
             it = os.scandir(os.path.join(root, rel_dir) if rel_dir else root)
         except OSError as e:
@@ -161,22 +174,38 @@ def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:
         with it:
             for de in it:
                 name = de.name
-                rel = f"{rel_dir}/{name}" if rel_dir else name
                 try:
                     st = de.stat(follow_symlinks=False)
                 except OSError:
                     continue  # vanished between listing and stat
-                if stat.S_ISDIR(st.st_mode):
+                mode = st.st_mode
+                if (
+                    plain
+                    and mode & _S_IFMT == _S_IFREG
+                    and name.endswith(".md")
+                    and name[0] != "."
+                    and "onflict" not in name
+                    and not is_ignored_name(name)
+                ):
+                    keys[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                    continue
+                rel = prefix + name
+                if stat.S_ISDIR(mode):
                     if not name.startswith(".") and not is_excluded(config, rel):
                         stack.append(rel)
                     continue
-                if stat.S_ISLNK(st.st_mode) and not name.endswith(".md"):
+                if stat.S_ISLNK(mode) and not name.endswith(".md"):
                     problems.extend(_folder_link(config, rel, name))
                     continue
                 found = classify(config, rel, st)
                 if isinstance(found, Entry):
-                    entries.append(found)
+                    keys[rel] = found.key
                 elif found is not None:
                     problems.append(found)
-    entries.sort(key=lambda e: e.path)
-    return entries, problems
+    return keys, problems
+
+
+def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:
+    """All notes of the vault as Entries, sorted by path, and the problems seen while walking."""
+    keys, problems = scan_keys(config)
+    return [Entry(p, *keys[p]) for p in sorted(keys)], problems

@@ -1,0 +1,115 @@
+"""The vault snapshot as plain tuples, so a run where nothing changed can skip the records.
+
+This module owns encoding a `Vault` (contacts with their interactions and moves,
+goals, dated notes, the problems found in notes and links, shared names, notes with
+generated blocks) into marshal-friendly tuples, and decoding them back into an
+equal `Vault`. Dates travel as ordinals. What depends on the current run rather
+than on the notes (the config, its problems, the problems seen while scanning) is
+not stored: `decode` takes them. It is pure: `cache` reads and writes the bytes and
+`index` decides when a stored snapshot is still valid.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from .config import Config
+from .model import Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem
+from .vault import Vault
+
+# Bumped with any change to the tuple layout below (the code stamp also covers it).
+LAYOUT = 1
+
+
+def _o(d: date | None) -> int | None:
+    return d.toordinal() if d is not None else None
+
+
+def _problem(p: Problem) -> tuple[Any, ...]:
+    return (p.path, p.line, p.message, p.hint, p.severity)
+
+
+def encode(vault: Vault, run_problems: Iterable[Problem]) -> tuple[Any, ...]:
+    """The snapshot minus `run_problems` (the config's and the scan's, which the next run
+    finds again by itself)."""
+    drop = Counter(map(_problem, [*vault.config.problems, *run_problems]))
+    contacts = [
+        (
+            c.name, c.path, c.fields, c.aliases, c.ring, c.cadence_days,
+            _o(c.manual_last_contact), _o(c.follow_up), c.follow_up_note,
+            (c.birthday.month, c.birthday.day, c.birthday.year) if c.birthday else None,
+            c.company, c.role, c.email, c.phone, c.linkedin, c.tags, c.introduced_by, c.knows,
+            c.interests, c.archived, _o(c.added),
+            [(i.date.toordinal(), i.kind, i.direction, i.summary, i.source, i.line)
+             for i in c.interactions],
+            [(m.date.toordinal(), m.from_ring, m.to_ring, m.source, m.line) for m in c.moves],
+        )
+        for c in vault.contacts
+    ]  # fmt: skip
+    goals = [
+        (g.name, g.path, g.metric, g.target, _o(g.deadline), _o(g.start), g.from_ring,
+         g.to_ring, g.tag, g.per)
+        for g in vault.goals
+    ]  # fmt: skip
+    dated = [(n.date.toordinal(), n.path, n.title, n.tags) for n in vault.dated_notes]
+    problems = []
+    for t in map(_problem, vault.problems):
+        if drop[t] > 0:
+            drop[t] -= 1
+        else:
+            problems.append(t)
+    return (LAYOUT, contacts, goals, dated, problems, sorted(vault.shared_names),
+            list(vault.block_notes))  # fmt: skip
+
+
+def decode(data: Any, config: Config, run_problems: Iterable[Problem]) -> Vault | None:
+    """The Vault `encode` was given (with this run's problems merged back in), or None when
+    the data is not a snapshot this kith wrote."""
+    try:
+        return _decode(data, config, run_problems)
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
+        return None
+
+
+def _decode(data: Any, config: Config, run_problems: Iterable[Problem]) -> Vault | None:
+    layout, contacts_t, goals_t, dated_t, problems_t, shared, blocks = data
+    if layout != LAYOUT:
+        return None
+    days: dict[int, date] = {}
+
+    def day(o: int | None) -> date | None:
+        if o is None:
+            return None
+        d = days.get(o)
+        if d is None:
+            d = days[o] = date.fromordinal(o)
+        return d
+
+    new = tuple.__new__  # what a named tuple's constructor does, without the call overhead
+    contacts = []
+    for t in contacts_t:
+        path = t[1]
+        bday = t[9]
+        contacts.append(
+            Contact(
+                t[0], path, t[2], tuple(t[3]), t[4], t[5], day(t[6]), day(t[7]), t[8],
+                Birthday(*bday) if bday else None,
+                t[10], t[11], t[12], t[13], t[14], tuple(t[15]), tuple(t[16]), tuple(t[17]),
+                tuple(t[18]), t[19], day(t[20]),
+                tuple([new(Interaction, (day(i[0]), i[1], i[2], i[3], i[4], i[5]))
+                       for i in t[21]]),
+                tuple([new(Move, (day(m[0]), m[1], m[2], m[3], m[4])) for m in t[22]]),
+            )
+        )  # fmt: skip
+    goals = tuple(
+        Goal(g[0], g[1], g[2], g[3], day(g[4]), day(g[5]), g[6], g[7], g[8], g[9]) for g in goals_t
+    )
+    dated = tuple(DatedNote(day(n[0]), n[1], n[2], tuple(n[3])) for n in dated_t)  # type: ignore[arg-type]
+    # The same order `VaultBuilder` produces: config, scan, then note problems, sorted stably.
+    problems = [*config.problems, *run_problems, *(Problem(*p) for p in problems_t)]
+    problems.sort(key=Problem.sort_key)
+    return Vault(config, tuple(contacts), goals, dated, tuple(problems),
+                 {c.path: c for c in contacts}, frozenset(shared), tuple(blocks))  # fmt: skip
