@@ -17,7 +17,6 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,8 +77,6 @@ class Index:
     scan_problems: list[Problem] = field(default_factory=list)
     stats: IndexStats = field(default_factory=IndexStats)
     _builder: VaultBuilder | None = field(default=None, repr=False)
-    # The cache tuple of each record, as loaded or last parsed: saving needs no re-encoding.
-    raw: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)
     _deferred: Deferred | None = field(default=None, repr=False)
     _stored: Vault | None = field(default=None, repr=False)  # the snapshot loaded from cache
     _save: bool = True
@@ -146,16 +143,13 @@ class Index:
             self.scan_problems = sorted(problems.values(), key=Problem.sort_key)
         for rel in gone:
             del self.records[rel]
-            self.raw.pop(rel, None)
             self.keys.pop(rel, None)
             changed.add(rel)
         for e, rec in zip(stale, parse_many(self.config, [e.path for e in stale])):
             old = self.records.get(e.path)
             self.keys[e.path] = e.key
-            raw = rec.to_tuple()
-            if old is None or old.to_tuple() != raw:
+            if old is None or old.to_tuple() != rec.to_tuple():
                 self.records[e.path] = rec
-                self.raw[e.path] = raw
                 changed.add(e.path)
         return changed
 
@@ -308,6 +302,8 @@ def parse_many(config: Config, paths: list[str], jobs: int | None = None) -> lis
     cpus = jobs or os.cpu_count() or 1
     if len(paths) < PARALLEL_MIN or cpus < 2:
         return parse_paths(NoteParser(config), root, paths)
+    from concurrent.futures import ProcessPoolExecutor  # ~30 ms to import; rarely needed
+
     chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
     out: list[NoteRecord] = []
     with ProcessPoolExecutor(
@@ -363,7 +359,9 @@ def _fill(idx: Index, keys: dict[str, StatKey], written_ns: int, cached: dict[st
           jobs: int | None, save: bool) -> None:  # fmt: skip
     """Take every unchanged record from `cached`, parse the rest, save when anything moved."""
     stats = idx.stats
-    records, raw = idx._records, idx.raw
+    records = idx._records
+    # The cache entry of each record, as loaded or just parsed: saving needs no re-encoding.
+    entries: dict[str, tuple[Any, ...]] = {}
     idx.keys = dict(keys)
     racy_after = written_ns - RACY_NS
     from_tuple = NoteRecord.from_tuple
@@ -374,7 +372,7 @@ def _fill(idx: Index, keys: dict[str, StatKey], written_ns: int, cached: dict[st
             c = cached.get(path)
             if c is not None and (c[0], c[1], c[2]) == key and key[1] < racy_after:
                 records[path] = from_tuple(c[3])
-                raw[path] = c[3]
+                entries[path] = c
                 stats.unchanged += 1
             else:
                 to_parse.append(path)
@@ -390,14 +388,14 @@ def _fill(idx: Index, keys: dict[str, StatKey], written_ns: int, cached: dict[st
             else:
                 stats.unchanged += 1
             records[path] = rec
-            raw[path] = t
+            entries[path] = (*keys[path], t)
     stats.parsed = len(to_parse)
     stats.removed = sum(1 for p in cached if p not in keys)
     stats.notes = len(keys)
     idx._snapshot_due = save
     if save and (to_parse or stats.removed or not cached):
         try:
-            save_index(idx, idx._scan_ns)
+            save_cache(idx.config.state_dir, idx.config.fingerprint(), idx._scan_ns, entries)
         except OSError as e:
             idx._snapshot_due = False
             idx.scan_problems.append(Problem(".kith/cache", None, f"could not save the index cache ({e})",
@@ -405,10 +403,8 @@ def _fill(idx: Index, keys: dict[str, StatKey], written_ns: int, cached: dict[st
 
 
 def save_index(idx: Index, written_ns: int | None = None) -> None:
-    raw = idx.raw
-    entries = {
-        p: (*idx.keys[p], raw[p] if p in raw else rec.to_tuple()) for p, rec in idx.records.items()
-    }
+    with paused_gc():
+        entries = {p: (*idx.keys[p], rec.to_tuple()) for p, rec in idx.records.items()}
     save_cache(
         idx.config.state_dir, idx.config.fingerprint(), written_ns or time.time_ns(), entries
     )
