@@ -9,14 +9,17 @@ and never looks at the clock (what is "overdue" is a question for `query`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter, itemgetter
+from typing import Any, Generic, TypeVar
 
 from .config import Config
 from .dates import parse_date
-from .links import Resolver, fold_path
+from .links import Resolver, depends_on_source, fold_path
 from .model import WARNING, Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem
 from .parse import GOAL, PERSON, NoteRecord, display_text, link_target
 
@@ -50,96 +53,192 @@ def _basename(path: str) -> str:
     return fold_path(stem.rsplit("/", 1)[-1])  # the resolver's key for this name
 
 
+_Key = tuple[Any, ...]
+_V = TypeVar("_V")
+
+# Newest first, as `Contact.interactions` lists them (no two share date, source and line).
+_interaction_order = attrgetter("date", "source", "line")
+
+
+class _Days(dict[int, date]):
+    """Dates by ordinal: one object per day, however many interactions fall on it."""
+
+    def __missing__(self, ordinal: int) -> date:
+        d = self[ordinal] = date.fromordinal(ordinal)
+        return d
+
+
+class _Sorted(Generic[_V]):
+    """Values by path, in the order of their keys (a key ends with its path, so no two are
+    equal). Until the first read, puts are only appended (each path at most once) and sorted
+    at that read; later puts and removals go in place, so a one-note update sorts nothing."""
+
+    def __init__(self) -> None:
+        self.keys: list[_Key] = []
+        self.values: list[_V] = []
+        self.in_order = False
+        self._key_of: dict[str, _Key] | None = None  # made at the first lookup by path
+        self._ordered: tuple[_V, ...] | None = None  # the last `ordered()`, while unchanged
+
+    @property
+    def key_of(self) -> dict[str, _Key]:
+        self._sort()
+        if self._key_of is None:
+            self._key_of = {k[-1]: k for k in self.keys}
+        return self._key_of
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.key_of
+
+    def put(self, key: _Key, value: _V) -> None:
+        self._ordered = None
+        if not self.in_order:
+            self.keys.append(key)
+            self.values.append(value)
+            return
+        self.remove(key[-1])
+        i = bisect_left(self.keys, key)
+        self.keys.insert(i, key)
+        self.values.insert(i, value)
+        self.key_of[key[-1]] = key
+
+    def remove(self, path: str) -> None:
+        key = self.key_of.pop(path, None)
+        if key is not None:
+            i = bisect_left(self.keys, key)
+            del self.keys[i], self.values[i]
+            self._ordered = None
+
+    def ordered(self) -> tuple[_V, ...]:
+        if self._ordered is None:
+            self._sort()
+            self._ordered = tuple(self.values)
+        return self._ordered
+
+    def _sort(self) -> None:
+        if not self.in_order:
+            pairs = sorted(zip(self.keys, self.values, strict=True), key=itemgetter(0))
+            self.keys = [k for k, _ in pairs]
+            self.values = [v for _, v in pairs]
+            self.in_order = True
+
+
 class VaultBuilder:
     """Assembles records into a Vault, and re-assembles only what a change touches.
 
-    The watcher keeps one builder per index: after a save, `update(changed)` re-resolves
-    the links of the changed notes (and of notes whose links may now resolve differently,
-    because a note with the same basename appeared or vanished) and rebuilds only the
-    contacts those links or notes concern. `build()` is the same work for every note.
+    `build()` assembles every record from scratch. The watcher keeps one builder per index
+    (with `track=True`): after a save, `update(changed)` re-resolves the links of the changed
+    notes (and of notes whose links may now resolve differently, because a note with the same
+    basename appeared or vanished) and rebuilds only the contacts those links or notes
+    concern; the result equals a fresh `build()`.
     """
 
     def __init__(self, config: Config, records: Mapping[str, NoteRecord], *, track: bool = True):
         self.config = config
         self.records = records  # shared with the index, read only here
         # Tracking keeps the maps an incremental update needs (which note names which
-        # basename); a one-shot CLI run skips them.
+        # basename, which persons a note's links reached); a one-shot CLI run skips them.
         self.track = track
+        self.days = _Days()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.built = False
         self.resolver = Resolver(())
-        self.known: set[str] = set()
-        self.found: dict[str, dict[str, list[Interaction]]] = defaultdict(
-            dict
-        )  # person -> source -> found
+        # Only tracked builds keep resolved, names_of and by_name.
         self.resolved: dict[str, list[str]] = {}  # source -> persons its links reached
         self.names_of: dict[str, set[str]] = {}  # source -> basenames its links name
-        self.by_name: dict[str, set[str]] = defaultdict(
-            set
-        )  # basename -> sources/persons naming it
+        self.by_name: dict[str, set[str]] = defaultdict(set)  # basename -> sources naming it
+        self.found: dict[str, list[Interaction]] = defaultdict(list)  # person -> from notes
+        self.reach: dict[str, str | tuple[str, ...]] = {}  # target -> `_reach`, for one update
         self.link_problems: dict[str, list[Problem]] = {}
-        self.contacts: dict[str, Contact] = {}
+        self.contacts: _Sorted[Contact] = _Sorted()
         self.problems: dict[str, list[Problem]] = {}
-        self.goals: dict[str, Goal] = {}
-        self.dated: dict[str, DatedNote] = {}
+        self.goals: _Sorted[Goal] = _Sorted()
+        self.dated: _Sorted[DatedNote] = _Sorted()
         self.blocks: set[str] = set()
         self.extra: list[Problem] = []
 
     def build(self, extra_problems: Iterable[Problem] = ()) -> Vault:
-        self.__init__(self.config, self.records, track=self.track)  # type: ignore[misc]
-        return self.update(set(self.records), extra_problems)
-
-    def _is_person(self, path: str) -> bool:
-        r = self.records.get(path)
-        return r is not None and r.kind == PERSON and r.person is not None
+        """The snapshot of every record, from scratch."""
+        self._reset()
+        records = self.records.values()
+        self.extra = list(extra_problems)
+        self.resolver = Resolver(self.records)
+        people = [r for r in records if r.kind == PERSON and r.person is not None]
+        self._add_notes(records)
+        self._resolve_links(
+            [r for r in records if r.date is not None and (r.kind != PERSON or r.person is None)]
+        )
+        if self.track:
+            for r in people:
+                self._index_names(r.path, _names_known(r))
+        for r in people:  # once every link is resolved
+            c = self._contact(r)
+            self.contacts.put(name_key(c), c)
+        self.built = True
+        return self._snapshot()
 
     def update(self, changed: Iterable[str], extra_problems: Iterable[Problem] = ()) -> Vault:
-        if not self.track and self.known:  # an incremental update needs the link maps
+        """The snapshot after these paths were added, changed or removed in the records."""
+        if not (self.built and self.track):  # an incremental update needs the link maps
             self.track = True
             return self.build(extra_problems)
-        first = not self.known
         changed = set(changed)
         self.extra = list(extra_problems)
+        self.reach = {}
         records = self.records
-        added = {p for p in changed if p in records and p not in self.known}
-        removed = {p for p in changed if p not in records and p in self.known}
-        if added or removed:
-            self.known |= added
-            self.known -= removed
-            self.resolver = Resolver(sorted(self.known))
+        resolver = self.resolver
+        for p in changed:
+            if p in records:
+                if p not in resolver:
+                    resolver.add(p)
+            elif p in resolver:
+                resolver.remove(p)
         sources = set(changed)
         persons: set[str] = {p for p in changed if p in self.contacts}
-        if not first:
-            for name in {_basename(p) for p in changed}:
-                for src in self.by_name.get(name, ()):
-                    sources.add(src)
+        for name in {_basename(p) for p in changed}:
+            sources.update(self.by_name.get(name, ()))
+        dated: list[NoteRecord] = []
         for src in sources:
-            if not first:
-                for pp in self.resolved.pop(src, ()):
-                    self.found[pp].pop(src, None)
-                    persons.add(pp)
-                for name in self.names_of.pop(src, ()):
-                    self.by_name[name].discard(src)
-                self.link_problems.pop(src, None)
+            for pp in self.resolved.pop(src, ()):
+                self.found[pp] = [i for i in self.found[pp] if i.source != src]
+                persons.add(pp)
+            for name in self.names_of.pop(src, ()):
+                self.by_name[name].discard(src)
+            self.link_problems.pop(src, None)
             r = records.get(src)
             if r is None:
                 continue
             if r.kind == PERSON and r.person is not None:
                 persons.add(src)
-                if self.track:
-                    names = {_basename(t) for t in (*r.person["introduced_by"], *r.person["knows"])}
-                    self._index_names(src, names)
-                continue
-            if r.date is None:
-                continue
-            self._resolve_links(r)
-            persons.update(self.resolved[src])
+                self._index_names(src, _names_known(r))
+            elif r.date is not None:
+                dated.append(r)
+        persons.update(self._resolve_links(dated))
         for path in changed:
-            r = records.get(path)
             self.problems.pop(path, None)
-            self.goals.pop(path, None)
-            self.dated.pop(path, None)
+            self.goals.remove(path)
+            self.dated.remove(path)
             self.blocks.discard(path)
-            if r is None:
-                continue
+        self._add_notes(records[p] for p in changed if p in records)
+        for pp in persons:
+            if self._is_person(pp):
+                c = self._contact(records[pp])
+                self.contacts.put(name_key(c), c)
+            else:
+                self.contacts.remove(pp)
+        return self._snapshot()
+
+    def _is_person(self, path: str) -> bool:
+        r = self.records.get(path)
+        return r is not None and r.kind == PERSON and r.person is not None
+
+    def _add_notes(self, records: Iterable[NoteRecord]) -> None:
+        """What notes add besides links and contacts: problems, blocks, goals, dated notes."""
+        days = self.days
+        for r in records:
+            path = r.path
             if r.problems:
                 self.problems[path] = list(r.problems)
             if r.has_blocks:
@@ -147,71 +246,90 @@ class VaultBuilder:
             if r.kind == GOAL and r.fm is not None:
                 g = _goal(r, self.config)
                 if g is not None:
-                    self.goals[path] = g
+                    self.goals.put((g.deadline or date.max, g.name.casefold(), path), g)
             elif r.date is not None and r.kind != PERSON and r.tags:
-                self.dated[path] = DatedNote(date.fromordinal(r.date), r.path, r.title, r.tags)
-        for pp in persons:
-            if self._is_person(pp):
-                self.contacts[pp] = self._contact(records[pp])
-            else:
-                self.contacts.pop(pp, None)
-        return self._snapshot()
+                self.dated.put((r.date, path), DatedNote(days[r.date], path, r.title, r.tags))
 
     def _index_names(self, src: str, names: set[str]) -> None:
         self.names_of[src] = names
         for name in names:
             self.by_name[name].add(src)
 
-    def _resolve_links(self, r: NoteRecord) -> None:
-        d = date.fromordinal(r.date)  # type: ignore[arg-type]
-        reached: list[str] = []
-        src = r.path
-        resolve = self.resolver.resolve
-        records = self.records
+    def _reach(self, target: str, source: str) -> str | tuple[str, ...]:
+        """The person a link reaches, or else the candidates of an ambiguous link (none when
+        it reaches no person). Most targets are bare names, the same from every note, so
+        each is resolved once per build or update (callers look in `self.reach` first)."""
+        path, candidates = self.resolver.resolve(target, source)
+        if path is None:
+            hit: str | tuple[str, ...] = candidates
+        elif self._is_person(path):
+            hit = path
+        else:
+            hit = ()
+        if not depends_on_source(target):
+            self.reach[target] = hit
+        return hit
+
+    def _resolve_links(self, notes: Iterable[NoteRecord]) -> set[str]:
+        """Record the interactions dated notes' links make; the persons reached (tracked)."""
+        days = self.days
+        cached = self.reach
         found = self.found
-        for target, line, summary, kind, direction in r.links:
-            path, candidates = resolve(target, src)
-            if path is None:
-                if candidates:
+        track = self.track
+        persons: set[str] = set()
+        for r in notes:
+            d = days[r.date]  # type: ignore[index]
+            src = r.path
+            reached: list[str] = []
+            made: Interaction | None = None
+            for target, line, summary, kind, direction in r.links:
+                hit = cached.get(target)
+                if hit is None:
+                    hit = self._reach(target, src)
+                if isinstance(hit, str):
+                    # One interaction per note per person, however many ways the note links them.
+                    if hit != src and hit not in reached:
+                        # "Lunch with [[A]] and [[B]]": both get the same (immutable) interaction.
+                        if not (made is not None and made.line == line and made.summary == summary
+                                and made.kind == kind and made.direction == direction):  # fmt: skip
+                            made = Interaction(d, kind, direction, summary, src, line)
+                        found[hit].append(made)
+                        reached.append(hit)
+                elif hit:
                     self.link_problems.setdefault(src, []).append(
                         Problem(
                             src,
                             line,
-                            f"link [[{target}]] is ambiguous: {', '.join(candidates)}",
-                            "link with the folder, e.g. [[" + candidates[0][:-3] + "]]",
+                            f"link [[{target}]] is ambiguous: {', '.join(hit)}",
+                            "link with the folder, e.g. [[" + hit[0][:-3] + "]]",
                             WARNING,
                         )  # fmt: skip
                     )
-                continue
-            # One interaction per note per person, however many ways the note links them.
-            if path != src and path not in reached:
-                target_rec = records.get(path)
-                if (
-                    target_rec is not None
-                    and target_rec.kind == PERSON
-                    and target_rec.person is not None
-                ):
-                    found[path][src] = [Interaction(d, kind, direction, summary, src, line)]
-                    reached.append(path)
-        self.resolved[src] = reached
-        if self.track:
-            self._index_names(src, {_basename(t[0]) for t in r.links})
+            if track:
+                self.resolved[src] = reached
+                self._index_names(src, {_basename(t[0]) for t in r.links})
+                persons.update(reached)
+        return persons
 
     def _resolve_name(self, target: str, source: str) -> str:
-        path, _ = self.resolver.resolve(target, source)
-        if path is not None and self._is_person(path):
-            return self.records[path].person["name"]  # type: ignore[index]
+        hit = self.reach.get(target)
+        if hit is None:
+            hit = self._reach(target, source)
+        if isinstance(hit, str):
+            return self.records[hit].person["name"]  # type: ignore[index]
         return display_text(target)
 
     def _contact(self, r: NoteRecord) -> Contact:
         p = r.person
         assert p is not None
         path = r.path
-        inter = [Interaction(date.fromordinal(o), k, dr, s, path, ln) for o, k, dr, s, ln in r.log]
-        for found in self.found.get(path, {}).values():
-            inter.extend(found)
-        inter.sort(key=lambda i: (i.date, i.source, i.line), reverse=True)
-        moves = tuple(Move(date.fromordinal(o), a, b, path, ln) for o, a, b, ln in sorted(r.moves))
+        days = self.days
+        inter = [Interaction(days[o], k, dr, s, path, ln) for o, k, dr, s, ln in r.log]
+        found = self.found.get(path)
+        if found:
+            inter += found
+        inter.sort(key=_interaction_order, reverse=True)
+        moves = tuple([Move(days[o], a, b, path, ln) for o, a, b, ln in sorted(r.moves)])
         return Contact(
             name=p["name"],
             path=path,
@@ -219,8 +337,8 @@ class VaultBuilder:
             aliases=tuple(p["aliases"]),
             ring=p["ring"],
             cadence_days=p["cadence_days"],
-            manual_last_contact=_d(p["last_contact"]),
-            follow_up=_d(p["follow_up"]),
+            manual_last_contact=days[p["last_contact"]] if p["last_contact"] else None,
+            follow_up=days[p["follow_up"]] if p["follow_up"] else None,
             follow_up_note=p["follow_up_note"],
             birthday=Birthday(*p["birthday"]) if p["birthday"] else None,
             company=p["company"],
@@ -229,30 +347,26 @@ class VaultBuilder:
             phone=p["phone"],
             linkedin=p["linkedin"],
             tags=tuple(p["tags"]),
-            introduced_by=tuple(self._resolve_name(t, path) for t in p["introduced_by"]),
-            knows=tuple(self._resolve_name(t, path) for t in p["knows"]),
+            introduced_by=tuple([self._resolve_name(t, path) for t in p["introduced_by"]]),
+            knows=tuple([self._resolve_name(t, path) for t in p["knows"]]),
             interests=tuple(p["interests"]),
             archived=p["archived"],
-            added=_d(p["created"]),
+            added=days[p["created"]] if p["created"] else None,
             interactions=tuple(inter),
             moves=moves,
         )
 
     def _snapshot(self) -> Vault:
-        contacts = sorted(self.contacts.values(), key=name_key)
-        problems = list(self.config.problems) + self.extra
+        contacts = self.contacts.ordered()
+        problems = [*self.config.problems, *self.extra]
         for plist in self.problems.values():
             problems.extend(plist)
         for plist in self.link_problems.values():
             problems.extend(plist)
         problems.sort(key=Problem.sort_key)
-        goals = sorted(
-            self.goals.values(), key=lambda g: (g.deadline or date.max, g.name.casefold(), g.path)
-        )
-        dated = sorted(self.dated.values(), key=lambda n: (n.date, n.path))
-        shared = frozenset(n for n, paths in self.resolver.by_name.items() if len(paths) > 1)
-        return Vault(self.config, tuple(contacts), tuple(goals), tuple(dated), tuple(problems),
-                     {c.path: c for c in contacts}, shared, tuple(sorted(self.blocks)))  # fmt: skip
+        return Vault(self.config, contacts, self.goals.ordered(), self.dated.ordered(),
+                     tuple(problems), {c.path: c for c in contacts},
+                     self.resolver.shared, tuple(sorted(self.blocks)))  # fmt: skip
 
 
 def build_vault(
@@ -263,8 +377,10 @@ def build_vault(
     return VaultBuilder(config, by_path).build(extra_problems)
 
 
-def _d(ordinal: int | None) -> date | None:
-    return date.fromordinal(ordinal) if ordinal else None
+def _names_known(r: NoteRecord) -> set[str]:
+    """The basenames a person note names in `introduced_by` and `knows`."""
+    p = r.person or {}
+    return {_basename(t) for t in (*p["introduced_by"], *p["knows"])}
 
 
 def _goal(r: NoteRecord, config: Config) -> Goal | None:
