@@ -146,8 +146,9 @@ class VaultBuilder:
         self.built = False
         self.resolver = Resolver(())
         # Only tracked builds keep resolved, names_of and by_name.
-        self.resolved: dict[str, list[str]] = {}  # source -> persons its links reached
-        self.names_of: dict[str, set[str]] = {}  # source -> basenames its links name
+        # Tuples, not lists and sets: a watcher keeps one of each per dated note (100k+).
+        self.resolved: dict[str, tuple[str, ...]] = {}  # source -> persons its links reached
+        self.names_of: dict[str, tuple[str, ...]] = {}  # source -> basenames its links name
         self.by_name: dict[str, set[str]] = defaultdict(set)  # basename -> sources naming it
         self.found: dict[str, list[Interaction]] = defaultdict(list)  # person -> from notes
         self.reach: dict[str, str | tuple[str, ...]] = {}  # target -> `_reach`, for one update
@@ -251,7 +252,7 @@ class VaultBuilder:
                 self.dated.put((r.date, path), DatedNote(days[r.date], path, r.title, r.tags))
 
     def _index_names(self, src: str, names: set[str]) -> None:
-        self.names_of[src] = names
+        self.names_of[src] = tuple(names)
         for name in names:
             self.by_name[name].add(src)
 
@@ -306,7 +307,7 @@ class VaultBuilder:
                         )  # fmt: skip
                     )
             if track:
-                self.resolved[src] = reached
+                self.resolved[src] = tuple(reached)
                 self._index_names(src, {_basename(t[0]) for t in r.links})
                 persons.update(reached)
         return persons
