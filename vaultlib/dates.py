@@ -180,15 +180,16 @@ def match_moment(rx: re.Pattern[str], text: str) -> date | None:
         return None
 
 
-_LEADING_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?=$|[ _.\-])")
+_LEADING_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?=$|[ _.\-])")
 
 
 def leading_date(stem: str) -> date | None:
     """A date at the start of a file name such as `2026-02-14 Lunch with Maya`."""
-    m = _LEADING_DATE.match(stem)
-    if not m:
+    if stem[4:5] != "-" or not _LEADING_DATE.match(stem):  # most names: no regex at all
         return None
     try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if stem.isascii():  # fromisoformat reads ASCII digits only; \d is any decimal digit
+            return date.fromisoformat(stem[:10])
+        return date(int(stem[:4]), int(stem[5:7]), int(stem[8:10]))
     except ValueError:
         return None

@@ -4,11 +4,12 @@ This module owns finding the `---` block on line 1, turning its YAML into plain
 Python values with YAML 1.2 rules (`no`, `0123`, `7:30` and `2024-01-05` stay
 strings), and every hardening rule around it: duplicate keys, aliases, tags,
 depth, size and node limits, each reported as a `Problem` with the file line.
-Flat front matter goes through a small hand-written fast path; everything else
-through PyYAML's pure-Python composer and our own node walker, which is the
-reference the fast path is tested against. It never touches the disk, never
-writes YAML, never uses PyYAML's C loader or constructors, and never gives
-fields a meaning (dates, links and lists are the parser's business).
+Flat front matter goes through a small hand-written fast path (which keeps what
+it made of each line, as vaults repeat lines); everything else through PyYAML's
+pure-Python composer and our own node walker, which is the reference the fast
+path is tested against. It never touches the disk, never writes YAML, never uses
+PyYAML's C loader or constructors, and never gives fields a meaning (dates,
+links and lists are the parser's business).
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ class FrontMatter:
         return not any(p.severity == ERROR for p in self.problems)
 
 
+# FrontMatter's fields as a plain tuple, which is much cheaper to make than the frozen class.
+Parts = tuple[dict[str, Any] | None, dict[str, int], int, int, tuple[Problem, ...]]
+
+
 # --------------------------------------------------------------------------- block
 
 _OPEN_RE = re.compile(r"---[ \t]*(\r\n|\r|\n|\Z)")
@@ -82,45 +87,53 @@ def read_front_matter(text: str, path: str) -> FrontMatter:
     with the text comes back as a `Problem`, and `data` is None whenever there
     is an error, so the caller can skip the note.
     """
-    return _read(text, path, use_fast=True)
+    return FrontMatter(*_read_parts(text, path, use_fast=True))
+
+
+def front_matter_parts(text: str, path: str) -> Parts:
+    """read_front_matter as the tuple (data, key_lines, body_line, body_offset, problems),
+    for the indexer, which reads every note of the vault."""
+    return _read_parts(text, path, use_fast=True)
 
 
 def _read(text: str, path: str, *, use_fast: bool) -> FrontMatter:
-    opened = _OPEN_RE.match(text) if text.startswith("---") else None
-    if opened is None:
-        return _no_front_matter(text, path)
-    start = opened.end()
-    if not opened.group(1):  # no line break: the whole file is '---'
-        return _unclosed(path)
-    found = _find_closer(text, opened.start(1) + 1)
+    return FrontMatter(*_read_parts(text, path, use_fast=use_fast))
+
+
+def _read_parts(text: str, path: str, *, use_fast: bool) -> Parts:
+    if text.startswith("---\n"):  # the usual line 1, known without the regex
+        start = after_break = 4
+    else:
+        opened = _OPEN_RE.match(text) if text.startswith("---") else None
+        if opened is None:
+            return _no_front_matter(text, path)
+        start = opened.end()
+        if not opened.group(1):  # no line break: the whole file is '---'
+            return _unclosed(path)
+        after_break = opened.start(1) + 1
+    found = _find_closer(text, after_break)
     if found is None:
         return _unclosed(path)
     block_end, body_offset = found
     block = text[start:block_end]
     body_line = 3 + _count_eols(block)  # line 1, the block's lines, the closing line
-
-    def done(
-        data: dict[str, Any] | None, key_lines: dict[str, int], problems: list[Problem]
-    ) -> FrontMatter:
-        return FrontMatter(data, key_lines, body_line, body_offset, tuple(problems))
-
     if len(block) * 4 > MAX_BYTES:
         size = len(block.encode("utf-8", "surrogatepass"))
         if size > MAX_BYTES:
             message = f"front matter is {size} bytes, over the {MAX_BYTES} byte limit"
             hint = "move long text out of the properties and into the note body"
-            return done(None, {}, [Problem(path, 1, message, hint)])
+            return None, {}, body_line, body_offset, (Problem(path, 1, message, hint),)
     if use_fast:
         fast = _fast_parse(block)
         if fast is not None:
-            return done(fast[0], fast[1], [])
+            return fast[0], fast[1], body_line, body_offset, ()
     try:
         data, key_lines, problems = _slow_parse(block, path)
     except Exception as exc:  # last resort: the contract is "never raises"
         message = f"could not read front matter (internal error: {type(exc).__name__}: {exc})"
         problem = Problem(path, 1, message, "please report this note to the kith developers")
-        return done(None, {}, [problem])
-    return done(data, key_lines, problems)
+        return None, {}, body_line, body_offset, (problem,)
+    return data, key_lines, body_line, body_offset, tuple(problems)
 
 
 def _find_closer(text: str, start: int) -> tuple[int, int] | None:
@@ -151,12 +164,14 @@ def _find_closer(text: str, start: int) -> tuple[int, int] | None:
 
 
 def _count_eols(block: str) -> int:
+    if "\r" not in block:
+        return block.count("\n")
     return block.count("\n") + block.count("\r") - block.count("\r\n")
 
 
-def _no_front_matter(text: str, path: str) -> FrontMatter:
+def _no_front_matter(text: str, path: str) -> Parts:
     problems: tuple[Problem, ...] = ()
-    if _TOML_RE.match(text):
+    if text.startswith("+++") and _TOML_RE.match(text):
         problems = (
             Problem(
                 path,
@@ -176,14 +191,14 @@ def _no_front_matter(text: str, path: str) -> FrontMatter:
                 WARNING,
             ),
         )
-    return FrontMatter(None, {}, 1, 0, problems)
+    return None, {}, 1, 0, problems
 
 
-def _unclosed(path: str) -> FrontMatter:
+def _unclosed(path: str) -> Parts:
     problem = Problem(
         path, 1, "front matter opened with '---' on line 1 is never closed", _UNCLOSED_HINT
     )
-    return FrontMatter(None, {}, 1, 0, (problem,))
+    return None, {}, 1, 0, (problem,)
 
 
 # --------------------------------------------------------------------------- values
@@ -218,6 +233,8 @@ def resolve_plain(value: str) -> Any:
         return None
     first = value[0]
     if first in "0123456789+-.":
+        if value[4:5] == "-" and value[:4].isdigit():
+            return value  # a date (2024-01-05): a number has '-' only first or after 'e'
         m = _NUMBER_RE.match(value)
         if m is None:
             return value
@@ -253,14 +270,14 @@ def resolve_plain(value: str) -> Any:
 # Accepts only flat front matter it is sure about and returns None ("not
 # handled") for anything else; the slow path then gives the answer. The
 # property test in tests/test_frontmatter.py holds the two paths to the same
-# result. Written for speed: str methods first, a regex only where needed.
+# result. Written for speed: str methods first, a regex only where needed, and
+# each line read once per process (see _FAST_LINES).
 
 _FAST_KEY_RE = re.compile(r"\w(?:[\w .\-]*[\w.\-])?\Z")
 _FAST_KEYS_SEEN: set[str] = set()  # keys that passed _FAST_KEY_RE (vaults reuse few names)
 _MAX_FAST_KEY = 1000  # PyYAML refuses implicit keys longer than 1024 characters
 # First characters a plain value may not have here (YAML indicators and space).
 _PLAIN_BAD_START = frozenset("?:,[]{}#&*!|>'\"%@` ")
-_NEGATIVE_NUMBER_START = frozenset("0123456789.")
 _FLOW_ITEM_RE = re.compile(
     r"""[ ]*(?:"([^"\\]*)"|'([^']*)'|([^\s,\[\]{}\#:?"'&*!|>%@`\-][^,\[\]{}\#:?]*?|-[0-9.][^,\[\]{}\#:?]*?))[ ]*([,\]])""",
     re.VERBOSE,
@@ -269,17 +286,20 @@ _FLOW_TAIL_RE = re.compile(r"(?:[ ]+(?:\#.*)?)?\Z")
 _BAIL: Any = object()
 
 
+# What _fast_line made of each line, by line text: vaults repeat many lines (`type: person`,
+# `tags: [x]`, `  - "[[Ada]]"`). A key or text value is kept as where it sits in the line and
+# cut out again on each use, so that every note gets objects of its own, exactly as when
+# the line is read afresh; a line with a number in it is not kept (see _recipe).
+_BLANK, _ITEM, _KEY = 0, 1, 2
+_BLANK_LINE = (_BLANK, 0, None)
+_NO_VALUE: Any = object()  # `key:` with nothing after it: a block list may follow
+_FAST_LINES: dict[str, tuple[int, Any, Any]] = {}
+_MAX_FAST_LINES = 32768
+
+
 def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     """Parse flat front matter, or return None when it is not sure."""
-    if "\r" in block:
-        lines = _EOL_RE.split(block)
-        printable = "".join(lines).isprintable()
-    else:
-        lines = block.split("\n")
-        printable = block.replace("\n", "").isprintable()
-    if not printable:
-        # Tabs, control characters, NEL, U+2028/9, U+FEFF, NBSP...: the slow path decides.
-        return None
+    lines = _EOL_RE.split(block) if "\r" in block else block.split("\n")
     if lines[-1] == "":
         lines.pop()
     data: dict[str, Any] = {}
@@ -288,64 +308,113 @@ def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     list_key: str | None = None  # the `key:` whose block list items may follow
     items: list[Any] = []
     indent = -1
+    known = _FAST_LINES
     for number, line in enumerate(lines, 2):
-        first = line[:1]
-        if first == " " or first == "-" or first == "#" or not first:
-            stripped = line.lstrip(" ")
-            if not stripped or stripped[0] == "#":
-                continue
-            if list_key is None or stripped[:2] != "- ":
-                return None  # nested map, continuation line, stray item...
-            width = len(line) - len(stripped)
+        entry = known.get(line)
+        if entry is not None:
+            kind, arg, value = entry
+            if kind == _KEY:
+                arg = line[:arg]  # kept as its length
+            if type(value) is slice:
+                value = line[value]
+            elif type(value) is tuple:  # a flow list of texts
+                value = list(map(line.__getitem__, value))
+        else:
+            entry = _fast_line(line)
+            if entry is None:
+                return None
+            kind, arg, value = entry
+            recipe = _recipe(line, value)
+            if recipe is not _BAIL:
+                if len(known) >= _MAX_FAST_LINES:
+                    known.clear()
+                known[line] = (kind, len(arg) if kind == _KEY else arg, recipe)
+        if kind == _KEY:
+            if arg in data:
+                return None
+            key_lines[arg] = number
+            list_key = None
+            if value is _NO_VALUE:
+                list_key = arg
+                indent = -1
+                value = None
+            elif type(value) is list:  # a flow list
+                nodes += len(value)
+            data[arg] = value
+            nodes += 2
+        elif kind == _ITEM:
+            if list_key is None:
+                return None  # a stray item
             if indent < 0:
-                indent = width
+                indent = arg
                 items = data[list_key] = []
-            elif width != indent:
-                return None
-            value = stripped[2:].lstrip(" ")
-            if not value:
-                return None
-            value = _fast_scalar(value)
-            if value is _BAIL:
+            elif arg != indent:
                 return None
             items.append(value)
             nodes += 1
-            continue
-        colon = line.find(":")
-        if colon <= 0:
-            return None
-        key = line[:colon]
-        if key not in _FAST_KEYS_SEEN:
-            if len(key) > _MAX_FAST_KEY or not _FAST_KEY_RE.match(key):
-                return None
-            if len(_FAST_KEYS_SEEN) < 4096:
-                _FAST_KEYS_SEEN.add(key)
-        if key in data:
-            return None
-        key_lines[key] = number
-        list_key = None
-        rest = line[colon + 1 :]
-        value = rest.lstrip(" ")
-        if not value:
-            list_key = key
-            indent = -1
-            value = None
-        elif rest[0] != " ":
-            return None
-        elif value[0] == "[":
-            value = _fast_flow_list(value)
-            if value is None:
-                return None
-            nodes += len(value)
-        else:
-            value = _fast_scalar(value)
-            if value is _BAIL:
-                return None
-        data[key] = value
-        nodes += 2
     if nodes > MAX_NODES:
         return None
     return data, key_lines
+
+
+def _recipe(line: str, value: Any) -> Any:
+    """How _fast_parse makes `value` again from `line`: a text as its slice of the line
+    (every text value is one), a flow list of texts as a tuple of slices; _BAIL for
+    anything else with a number or a null in it, which is read afresh each time."""
+    if value is None or value is True or value is False or value is _NO_VALUE:
+        return value  # one object for everyone anyway
+    if type(value) is str:
+        start = line.find(value)
+        return slice(start, start + len(value))
+    if type(value) is list:
+        slices = []
+        for item in value:
+            if type(item) is not str:
+                return _BAIL
+            start = line.find(item)
+            slices.append(slice(start, start + len(item)))
+        return tuple(slices)
+    return _BAIL
+
+
+def _fast_line(line: str) -> tuple[int, Any, Any] | None:
+    """(_KEY, key, value), (_ITEM, indent, value) or _BLANK_LINE; None when not sure."""
+    if not line.isprintable():
+        # Tabs, control characters, NEL, U+2028/9, U+FEFF, NBSP...: the slow path decides.
+        return None
+    if not line or line[0] in " -#":
+        stripped = line.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            return _BLANK_LINE
+        if stripped[:2] != "- ":
+            return None  # nested map, continuation line...
+        value = stripped[2:].lstrip(" ")
+        if not value:
+            return None
+        value = _fast_scalar(value)
+        if value is _BAIL:
+            return None
+        return _ITEM, len(line) - len(stripped), value
+    colon = line.find(":")
+    if colon <= 0:
+        return None
+    key = line[:colon]
+    if key not in _FAST_KEYS_SEEN:
+        if len(key) > _MAX_FAST_KEY or not _FAST_KEY_RE.match(key):
+            return None
+        if len(_FAST_KEYS_SEEN) < 4096:
+            _FAST_KEYS_SEEN.add(key)
+    rest = line[colon + 1 :]
+    value = rest.lstrip(" ")
+    if not value:
+        return _KEY, key, _NO_VALUE
+    if rest[0] != " ":
+        return None
+    if value[0] == "[":
+        items = _fast_flow_list(value)
+        return None if items is None else (_KEY, key, items)
+    value = _fast_scalar(value)
+    return None if value is _BAIL else (_KEY, key, value)
 
 
 def _fast_scalar(value: str) -> Any:
@@ -364,8 +433,8 @@ def _fast_scalar(value: str) -> Any:
         return text
     if first in _PLAIN_BAD_START:
         return _BAIL
-    if first == "-" and value[1:2] not in _NEGATIVE_NUMBER_START:
-        return _BAIL  # `- x`, `-x`, `---`: leave to YAML
+    if first == "-" and value[1:2] in ("", " "):
+        return _BAIL  # `-`, `- x`: a sequence entry in YAML (`-x`, `--10-06` are text)
     hash_at = value.find("#")
     if hash_at >= 0:
         if value[hash_at - 1] != " ":

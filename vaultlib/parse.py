@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .blocks import find_blocks
-from .config import Config
+from .config import BUILTIN_ALIASES, KNOWN_FIELDS, Config
 from .dates import (
     leading_date,
     match_moment,
@@ -29,7 +29,7 @@ from .dates import (
     parse_cadence,
     parse_date,
 )
-from .frontmatter import read_front_matter
+from .frontmatter import front_matter_parts
 from .model import ERROR, INTERACTION_KINDS, WARNING, Problem
 from .textutil import decode_note
 
@@ -82,11 +82,12 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _UNCHECKED = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[ \]")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[^\]]\]\s+)?")
 # A dated list item (bulleted or numbered); an unchecked task `- [ ] …` is a plan, not a log line.
-# The date may be a link to the daily note: `- [[2026-11-03]] call: …`.
+# The date may be a link to the daily note: `- [[2026-11-03]] call: …`. The rest of the line,
+# without trailing whitespace, is what the line says (cut by hand: a regex tail backtracks).
 _LOG_ITEM = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[xX]\]\s+)?"
     r"(?:(\d{4}-\d{2}-\d{2})\b|\[\[(\d{4}-\d{2}-\d{2})(?:\|[^\]\n]*)?\]\])"
-    r"[ \t]*:?[ \t]*(.*?)\s*$"
+    r"[ \t]*:?[ \t]*"
 )
 _EMBED_BANG = re.compile(r"!(?=\[)")
 _DATE_LIKE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\b")
@@ -94,49 +95,81 @@ _MOVE = re.compile(r"^(?:stage|ring)\s*:\s*(.+?)\s*(?:→|->|=>)\s*(.+?)\s*$", r
 _KIND = re.compile(r"^([A-Za-z]+)\s*:\s*(.*)$")
 _TAG = re.compile(r"#([\w/-]*[^\W\d_][\w/-]*)")  # preceding character checked by hand
 _WS = re.compile(r"\s+")
-_DIRECTION_TAG = re.compile(r"(?<![\w/])#(give|ask)\b", re.IGNORECASE)
+# `#give` / `#ask` not after a word character or '/'. The '#' comes first (the lookbehind
+# then checks the character before it) so that the regex can search for the '#'.
+_DIRECTION_TAG = re.compile(r"#(?<![\w/]#)(give|ask)\b", re.IGNORECASE)
 
 
 def split_target(inner: str) -> tuple[str, str | None]:
     """`Target#Heading|Shown` -> ('Target', 'Shown'); handles `\\|` inside tables."""
-    inner = inner.replace("\\|", "|")
+    if "\\" in inner:
+        inner = inner.replace("\\|", "|")
     target, _, shown = inner.partition("|")
-    target = target.split("#", 1)[0].split("^", 1)[0].strip()
-    return target, (shown.strip() or None)
+    return _target(target), (shown.strip() or None)
+
+
+def _target(inner: str) -> str:
+    """split_target(inner)[0], for callers that need only the target."""
+    if "\\" in inner:
+        inner = inner.replace("\\|", "|")
+    if "|" in inner:
+        inner = inner[: inner.index("|")]
+    if "#" in inner:
+        inner = inner[: inner.index("#")]
+    if "^" in inner:
+        inner = inner[: inner.index("^")]
+    return inner.strip()
 
 
 def link_target(value: object) -> str | None:
     """The target of a property value written as a quoted link `"[[Target|x]]"`."""
-    if isinstance(value, str):
+    if isinstance(value, str) and "[[" in value:
         m = _WIKI.search(value)
         if m:
-            target, _ = split_target(m.group(1))
-            return target or None
+            return _target(m.group(1)) or None
     return None
 
 
 def display_text(value: str) -> str:
     """A property or line with links shown as Obsidian shows them ([[A|B]] -> B)."""
+    if "[[" not in value:
+        return value.strip()
+    return _WIKI.sub(_shown, value).strip()
 
-    def repl(m: re.Match[str]) -> str:
-        target, shown = split_target(m.group(1))
-        return shown or target.rsplit("/", 1)[-1]
 
-    return _WIKI.sub(repl, value).strip()
+def _shown(m: re.Match[str]) -> str:
+    target, shown = split_target(m.group(1))
+    return shown or target.rsplit("/", 1)[-1]
+
+
+def _md_text(m: re.Match[str]) -> str:
+    return m.group(1)
 
 
 def _strip_line(text: str) -> str:
-    text = _LIST_ITEM.sub("", text, count=1)
-    text = _DIRECTION_TAG.sub("", text)
+    # Each substitution runs only when the text holds what it looks for.
+    first = text[:1]
+    if first and (first in "-*+" or first.isspace() or first.isdecimal()):  # _LIST_ITEM's start
+        m = _LIST_ITEM.match(text)
+        if m:
+            text = text[m.end() :]
+    if "#" in text:
+        text = _DIRECTION_TAG.sub("", text)
     if "!" in text:  # an embed in a summary reads as its name, like a link
         text = _EMBED_BANG.sub("", text)
-    text = display_text(_MDLINK.sub(lambda m: m.group(1), text))
-    text = _WS.sub(" ", text).strip(" -–—:")
-    return text[:160]
+    if "](" in text:
+        text = _MDLINK.sub(_md_text, text)
+    text = display_text(text) if "[[" in text else text.strip()
+    # Every whitespace character but the space is unprintable, so this finds all runs to fold.
+    if "  " in text or not text.isprintable():
+        text = _WS.sub(" ", text)
+    return text.strip(" -–—:")[:160]
 
 
 def _direction(text: str) -> str | None:
-    found = {m.group(1).lower() for m in _DIRECTION_TAG.finditer(text)}
+    if "#" not in text:
+        return None
+    found = {tag.lower() for tag in _DIRECTION_TAG.findall(text)}
     if len(found) == 1:
         return found.pop()
     return None
@@ -165,8 +198,22 @@ def visible_text(body: str) -> str:
     (newlines kept, so line numbers stay right). Only \\r\\n, \\r and \\n end lines."""
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
-    if "`" in body or "~~~" in body or "<!--" in body or "%%" in body:
+    # One-character checks first: they are a memchr, a longer needle is a slow scan.
+    if (
+        "`" in body
+        or ("~" in body and "~~~" in body)
+        or ("<" in body and "<!--" in body)
+        or ("%" in body and "%%" in body)
+    ):
         body = _MASK.sub(_blank, body)
+    return body
+
+
+def _note_body(text: str, path: str, body_offset: int, body_line: int, has_blocks: bool) -> str:
+    """The body as contact is read from it: visible_text, without kith's generated blocks."""
+    body = visible_text(text[body_offset:])
+    if has_blocks:
+        body = _without_blocks(text, path, body, body_line)
     return body
 
 
@@ -185,49 +232,50 @@ def _without_blocks(text: str, path: str, body: str, body_line: int) -> str:
     return "\n".join(lines)
 
 
-def _line_at(text: str, pos: int) -> str:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return text[start : end if end != -1 else len(text)]
-
-
 def _body_links(text: str, first_line: int) -> list[tuple[str, int, str]]:
     """(target, line, line text) for every link in visible text that may count as contact."""
     found: list[tuple[str, int, str]] = []
-    has_md = "](" in text
-    if "[[" not in text and not has_md:
+    if "[" not in text:  # both kinds of link start with one
         return found
     hits: list[tuple[int, str]] = []
     for m in _WIKI.finditer(text):
-        if m.start() > 0 and text[m.start() - 1] == "!":
+        start = m.start()
+        if start > 0 and text[start - 1] == "!":
             continue  # embed
-        target, _ = split_target(m.group(1))
+        target = _target(m.group(1))
         if target:
-            hits.append((m.start(), target))
-    if has_md:
-        for m in _MDLINK.finditer(text):
-            if m.start() > 0 and text[m.start() - 1] == "!":
-                continue
-            href = m.group(2)
-            if href.startswith("<"):
-                href = href[1:-1]
-            if "://" in href or href.startswith(("mailto:", "#", "obsidian:")):
-                continue
-            href = unquote(href.split("#", 1)[0])
-            if href.endswith(".md"):
-                hits.append(
-                    (m.start(), href if href.startswith(("./", "../", "/")) else "./" + href)
-                )
+            hits.append((start, target))
+    if "](" in text:
+        hits += _md_links(text)
         hits.sort()
     line, last = first_line, 0
     for pos, target in hits:
-        line += text.count("\n", last, pos)
-        last = pos
-        ctx = _line_at(text, pos)
-        if _UNCHECKED.match(ctx):
+        start = text.rfind("\n", 0, pos) + 1  # the link's line
+        end = text.find("\n", pos)
+        ctx = text[start:end] if end >= 0 else text[start:]
+        if "[ ]" in ctx and _UNCHECKED.match(ctx):
             continue  # an intention ("- [ ] email [[Sam]]"), not contact
+        line += text.count("\n", last, pos)  # lines are counted only up to links kept
+        last = pos
         found.append((target, line, ctx))
     return found
+
+
+def _md_links(text: str) -> list[tuple[int, str]]:
+    """(position, './relative/path.md') of each markdown link to a note."""
+    hits: list[tuple[int, str]] = []
+    for m in _MDLINK.finditer(text):
+        if m.start() > 0 and text[m.start() - 1] == "!":
+            continue
+        href = m.group(2)
+        if href.startswith("<"):
+            href = href[1:-1]
+        if "://" in href or href.startswith(("mailto:", "#", "obsidian:")):
+            continue
+        href = unquote(href.split("#", 1)[0])
+        if href.endswith(".md"):
+            hits.append((m.start(), href if href.startswith(("./", "../", "/")) else "./" + href))
+    return hits
 
 
 def _body_tags(text: str) -> set[str]:
@@ -255,11 +303,14 @@ def _fm_tags(value: object) -> set[str]:
 def _fm_links(fm: dict[str, Any], key_lines: dict[str, int]) -> list[tuple[str, int, str]]:
     out: list[tuple[str, int, str]] = []
     for key, value in fm.items():
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            t = link_target(item)
-            if t:
-                out.append((t, key_lines.get(key, 1), ""))
+        for item in value if isinstance(value, list) else (value,):
+            # link_target, inline: most notes have many properties and few links
+            if isinstance(item, str) and "[[" in item:
+                m = _WIKI.search(item)
+                if m:
+                    target = _target(m.group(1))
+                    if target:
+                        out.append((target, key_lines.get(key, 1), ""))
     return out
 
 
@@ -298,98 +349,105 @@ def _display(value: object) -> str | None:
 
 
 def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: str,
-                config: Config, problems: list[Problem]) -> dict[str, Any]:  # fmt: skip
-    """Normalise a person's front matter; bad values become problems and are dropped."""
-    by_field: dict[str, tuple[str, Any]] = {}
+                config: Config, problems: list[Problem],
+                fields: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Normalise a person's front matter; bad values become problems and are dropped.
+
+    `fields` may hold config.field_for's answers ('' for none) for the usual keys."""
+    keys: dict[str, str] = {}  # kith field -> the front matter key it is read from
+    values: dict[str, Any] = {}  # kith field -> its value
     for key, value in fm.items():
-        f = config.field_for(key)
-        if f and (f not in by_field or key == f):  # the exact spelling wins
-            by_field[f] = (key, value)
+        f = fields.get(key) if fields else None
+        if f is None:
+            f = config.field_for(key) or ""
+        if f and (f not in keys or key == f):  # the exact spelling wins
+            keys[f] = key
+            values[f] = value
+    get = values.get
 
-    def get(f: str) -> tuple[Any, int | None]:
-        if f in by_field:
-            key, value = by_field[f]
-            return value, key_lines.get(key)
-        return None, None
+    def bad(f: str, msg: str, hint: str) -> None:
+        problems.append(Problem(path, key_lines.get(keys[f]), msg, hint, ERROR))
 
-    def bad(f: str, line: int | None, msg: str, hint: str) -> None:
-        problems.append(Problem(path, line, msg, hint, ERROR))
-
-    p: dict[str, Any] = {}
-    name = _text(get("name")[0])
+    # Every field in its place as a note without it has it; then the fields the note has.
+    p: dict[str, Any] = {
+        "name": None, "aliases": [], "ring": None, "cadence_days": None,
+        "last_contact": None, "follow_up": None, "created": None,
+        "follow_up_note": None, "birthday": None, "company": None, "company_link": None,
+        "role": None, "email": None, "phone": None, "linkedin": None,
+        "tags": [], "introduced_by": [], "knows": [], "interests": [], "archived": False,
+    }  # fmt: skip
+    name = _text(values["name"]) if "name" in values else None
     p["name"] = unicodedata.normalize("NFC", name or stem)
-    p["aliases"] = [
-        str(a).strip()
-        for a in _as_list(get("aliases")[0])
-        if isinstance(a, (str, int)) and str(a).strip()
-    ]
-    stage, line = get("stage")
-    ring = None
-    if _text(stage) is not None:
-        s = str(_text(stage)).casefold()
+    if "aliases" in values:
+        p["aliases"] = [
+            str(a).strip()
+            for a in _as_list(values["aliases"])
+            if isinstance(a, (str, int)) and str(a).strip()
+        ]
+    stage = _text(values["stage"]) if "stage" in values else None
+    if stage is not None:
+        s = stage.casefold()
         if s in config.rings:
-            ring = s
+            p["ring"] = s
         else:
-            bad(
-                "stage",
-                line,
-                f"stage '{_text(stage)}' is not a ring",
-                f"use one of: {', '.join(config.rings)}",
-            )
-    p["ring"] = ring
-    cad, line = get("cadence")
-    p["cadence_days"] = None
-    if _text(cad) is not None:
+            bad("stage", f"stage '{stage}' is not a ring", f"use one of: {', '.join(config.rings)}")
+    cad = get("cadence")
+    if cad is not None and _text(cad) is not None:
         days = parse_cadence(cad)
         if days is None:
             bad(
                 "cadence",
-                line,
                 f"cadence '{_text(cad)}' is not a cadence",
                 "use 30d, 6w, 3m, 1y, weekly, monthly, quarterly, yearly or a number of days",
             )
         p["cadence_days"] = days
     for f in ("last_contact", "follow_up", "created"):
-        value, line = get(f)
-        d = None
-        if _text(value) is not None:
+        value = get(f)
+        if value is not None and _text(value) is not None:
             d = parse_date(value)
             if d is None:
-                bad(f, line, f"{f} '{_text(value)}' is not a date", "use YYYY-MM-DD")
-        p[f] = d.toordinal() if d else None
-    p["follow_up_note"] = _display(get("follow_up_note")[0])
-    bday, line = get("birthday")
-    p["birthday"] = None
-    if _text(bday) is not None:
+                bad(f, f"{f} '{_text(value)}' is not a date", "use YYYY-MM-DD")
+            else:
+                p[f] = d.toordinal()
+    if "follow_up_note" in values:
+        p["follow_up_note"] = _display(values["follow_up_note"])
+    bday = get("birthday")
+    if bday is not None and _text(bday) is not None:
         b = parse_birthday(bday)
         if b is None:
             bad(
                 "birthday",
-                line,
                 f"birthday '{_text(bday)}' is not a date",
                 "use YYYY-MM-DD, or --MM-DD when you don't know the year",
             )
         else:
             p["birthday"] = (b.month, b.day, b.year)
-    company = get("company")[0]
-    p["company"] = _display(company)
-    p["company_link"] = link_target(
-        company[0] if isinstance(company, list) and company else company
-    )
+    if "company" in values:
+        company = values["company"]
+        p["company"] = _display(company)
+        p["company_link"] = link_target(
+            company[0] if isinstance(company, list) and company else company
+        )
     for f in ("role", "email", "phone", "linkedin"):
-        p[f] = _display(get(f)[0])
-    tags = sorted(_fm_tags(get("tags")[0]))
-    p["tags"] = tags
-    p["introduced_by"] = [
-        t for t in (link_target(v) or _text(v) for v in _as_list(get("introduced_by")[0])) if t
-    ]
-    p["knows"] = [t for t in (link_target(v) or _text(v) for v in _as_list(get("knows")[0])) if t]
-    p["interests"] = [
-        display_text(str(v))
-        for v in _as_list(get("interests")[0])
-        if isinstance(v, (str, int, float))
-    ]
-    archived, line = get("archived")
+        if f in values:
+            p[f] = _display(values[f])
+    if "tags" in values:
+        p["tags"] = sorted(_fm_tags(values["tags"]))
+    if "introduced_by" in values:
+        p["introduced_by"] = [
+            t for t in (link_target(v) or _text(v) for v in _as_list(values["introduced_by"])) if t
+        ]
+    if "knows" in values:
+        p["knows"] = [
+            t for t in (link_target(v) or _text(v) for v in _as_list(values["knows"])) if t
+        ]
+    if "interests" in values:
+        p["interests"] = [
+            display_text(str(v))
+            for v in _as_list(values["interests"])
+            if isinstance(v, (str, int, float))
+        ]
+    archived = get("archived")
     p["archived"] = archived is True or (
         isinstance(archived, str) and archived.strip().casefold() == "true"
     )
@@ -397,6 +455,26 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
 
 
 # --- the note -----------------------------------------------------------------------
+
+_GIVE_ASK = frozenset({"give", "ask"})
+
+
+def _iso_day(day: str) -> date | None:
+    """parse_date for text already shaped `dddd-dd-dd` (as a log line's date is)."""
+    try:
+        if day.isascii():  # fromisoformat reads ASCII digits only; \d is any decimal digit
+            return date.fromisoformat(day)
+        return date(int(day[:4]), int(day[5:7]), int(day[8:]))
+    except ValueError:
+        return None
+
+
+def _property_date(fm: dict[str, Any] | None) -> date | None:
+    if fm:
+        for key in ("date", "Date"):
+            if key in fm:
+                return parse_date(fm[key])
+    return None
 
 
 class NoteParser:
@@ -411,20 +489,20 @@ class NoteParser:
         self.people_types = {t.casefold() for t in config.people_types}
         self.people_tags = {t.casefold() for t in config.people_tags}
         self.people_categories = {c.casefold() for c in config.people_categories}
+        # config.field_for for the names it knows (a note's own key objects are not kept)
+        self.fields = {
+            key: config.field_for(key) or ""
+            for key in (*KNOWN_FIELDS, *BUILTIN_ALIASES, *config.field_aliases)
+        }
 
     def note_date(self, path: str, stem: str, fm: dict[str, Any] | None) -> date | None:
+        return self.daily_date(path, stem) or leading_date(stem) or _property_date(fm)
+
+    def daily_date(self, path: str, stem: str) -> date | None:
+        """The date of a daily note: named in the daily format, in the daily folder."""
         if path.startswith(self.daily_prefix):
             rel = path[len(self.daily_prefix) : -3]
-            d = match_moment(self.daily_rx, rel) or match_moment(self.daily_rx, stem)
-            if d:
-                return d
-        d = leading_date(stem)
-        if d:
-            return d
-        if fm:
-            for key in ("date", "Date"):
-                if key in fm:
-                    return parse_date(fm[key])
+            return match_moment(self.daily_rx, rel) or match_moment(self.daily_rx, stem)
         return None
 
     def is_person(self, path: str, fm: dict[str, Any] | None, tags: set[str]) -> bool:
@@ -467,61 +545,58 @@ class NoteParser:
             rec.problems.append(Problem(path, line, f"is not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); skipped",
                                         "re-save the note as UTF-8 in your editor"))  # fmt: skip
             return rec
-        rec.has_blocks = "<!-- kith:" in text
-        fm_res = read_front_matter(text, path)
-        rec.problems.extend(fm_res.problems)
-        if not fm_res.ok:
-            return rec
-        fm = fm_res.data
-        body = visible_text(text[fm_res.body_offset :])
-        if rec.has_blocks:
-            body = _without_blocks(text, path, body, fm_res.body_line)
+        rec.has_blocks = "<" in text and "<!-- kith:" in text  # "<" first: a fast scan
+        fm, key_lines, body_line, body_offset, fm_problems = front_matter_parts(text, path)
+        if fm_problems:
+            rec.problems.extend(fm_problems)
+            if any(p.severity == ERROR for p in fm_problems):
+                return rec
         fm_tags = _fm_tags(fm.get("tags")) if fm else set()
-        config = self.config
         if self.is_person(path, fm, fm_tags):
             rec.kind = PERSON
             rec.fm = fm or {}
             rec.person = read_person(
-                rec.fm, dict(fm_res.key_lines), stem, path, config, rec.problems
+                rec.fm, key_lines, stem, path, self.config, rec.problems, self.fields
             )
             rec.tags = tuple(sorted(fm_tags))
-            self._parse_log(rec, body, fm_res.body_line)
+            body = _note_body(text, path, body_offset, body_line, rec.has_blocks)
+            self._parse_log(rec, body, body_line)
             return rec
         if fm and isinstance(fm.get("type"), str) and fm["type"].strip().casefold() == "goal":
             rec.kind = GOAL
             rec.fm = fm
             rec.title = stem
-            rec.problems.extend(check_goal(fm, dict(fm_res.key_lines), path))
+            rec.problems.extend(check_goal(fm, key_lines, path))
             return rec
-        d = self.note_date(path, stem, fm)
+        # note_date, keeping what the title and the kind need to know on the way
+        daily = self.daily_date(path, stem)
+        lead = None if daily else leading_date(stem)
+        d = daily or lead or _property_date(fm)
         if d is None:  # undated notes are never contact: keep nothing but their problems
             rec.tags = tuple(sorted(fm_tags))
             for key in ("date", "Date"):
                 value = fm.get(key) if fm else None
                 if isinstance(value, str) and _DATE_LIKE.match(value):
-                    rec.problems.append(Problem(path, fm_res.key_lines.get(key), f"date '{value}' is not a date; the note is not dated, so its links are not contact",
+                    rec.problems.append(Problem(path, key_lines.get(key), f"date '{value}' is not a date; the note is not dated, so its links are not contact",
                                                 "use YYYY-MM-DD", WARNING))  # fmt: skip
             return rec
+        body = _note_body(text, path, body_offset, body_line, rec.has_blocks)
         rec.tags = tuple(sorted(fm_tags | _body_tags(body)))
         rec.date = d.toordinal()
         # A daily note keeps its whole name as title, whatever its format ("2026-11-03 Tuesday").
-        is_daily = path.startswith(self.daily_prefix) and (
-            match_moment(self.daily_rx, path[len(self.daily_prefix) : -3]) is not None
-            or match_moment(self.daily_rx, stem) is not None
-        )
+        is_daily = daily is not None
         title = stem
-        if not is_daily and leading_date(stem) is not None:
+        if lead is not None:
             title = stem[10:].strip(" -_.") or stem
         rec.title = title
         note_kind = "note" if is_daily else _kind_of(title, "meeting")
         note_dir = None
-        if fm_tags & {"give", "ask"} and len(fm_tags & {"give", "ask"}) == 1:
-            note_dir = next(iter(fm_tags & {"give", "ask"}))
+        given = fm_tags & _GIVE_ASK
+        if len(given) == 1:
+            note_dir = next(iter(given))
         seen: set[str] = set()
         links = []
-        candidates = (_fm_links(fm, dict(fm_res.key_lines)) if fm else []) + _body_links(
-            body, fm_res.body_line
-        )
+        candidates = (_fm_links(fm, key_lines) if fm else []) + _body_links(body, body_line)
         for target, line, ctx in candidates:
             key = target.casefold()
             if key in seen:
@@ -543,8 +618,8 @@ class NoteParser:
         in_log = False
         log_level = 0
         path = rec.path
-        for i, text in enumerate(body.split("\n")):
-            n = first_line + i
+        log = rec.log
+        for n, text in enumerate(body.split("\n"), first_line):
             if text.startswith("#"):
                 m = _HEADING.match(text)
                 if m:
@@ -561,12 +636,12 @@ class NoteParser:
             if not m:
                 continue
             day = m.group(1) or m.group(2)
-            d = parse_date(day)
+            d = _iso_day(day)
             if d is None:
                 rec.problems.append(Problem(path, n, f"log date '{day}' is not a valid date; line skipped",
                                             "use YYYY-MM-DD", WARNING))  # fmt: skip
                 continue
-            rest = m.group(3)
+            rest = text[m.end() :].rstrip()
             mv = _MOVE.match(rest)
             if mv:
                 old, new = mv.group(1).strip().casefold(), mv.group(2).strip().casefold()
@@ -578,12 +653,13 @@ class NoteParser:
                 rec.moves.append((d.toordinal(), old, new, n))
                 continue
             direction = _direction(rest)
+            kind, summary = "note", rest
             km = _KIND.match(rest)
-            if km and km.group(1).casefold() in INTERACTION_KINDS:
-                kind, summary = km.group(1).casefold(), km.group(2)
-            else:
-                kind, summary = "note", rest
-            rec.log.append((d.toordinal(), kind, direction, _strip_line(summary), n))
+            if km:
+                word = km.group(1).casefold()
+                if word in INTERACTION_KINDS:
+                    kind, summary = word, km.group(2)
+            log.append((d.toordinal(), kind, direction, _strip_line(summary), n))
 
 
 # --- goals --------------------------------------------------------------------------
