@@ -4,7 +4,9 @@ This module owns everything a report or a terminal view computes: who is overdue
 and what to do about them, how people move through the rings, what comes up in
 the next days, which ties went dormant, the give/ask balance, goal progress and
 the dashboard's ranked actions. Grouping, sorting (always with name tie-breaks)
-and arithmetic happen here, so templates only loop and format. Results are
+and arithmetic happen here, so templates only loop and format; each list is built
+per contact through `query` (`ranked`, `tally`), so after a saved note only that
+person's rows are computed again. Results are
 frozen dataclasses of plain values and `Contact`s; the `*_json` functions give
 their JSON shapes. It never reads or writes files, never formats Markdown and
 never looks at the clock.
@@ -13,15 +15,31 @@ never looks at the clock.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
+from itertools import groupby, islice
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from .dates import next_birthday
 from .model import Contact, DatedNote, Goal, Interaction, Move
-from .query import Status, find_overdue, per_snapshot, status_map
+from .query import (
+    Status,
+    active,
+    per_snapshot,
+    ranked,
+    ranked_with_keys,
+    same_inputs,
+    status_map,
+    tally,
+)
 from .vault import Vault
+
+Rows = Sequence[tuple[tuple[Any, ...], Any]]  # what `ranked` takes from one contact
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # never strftime: locale
 
@@ -41,6 +59,7 @@ CONVERSION_DAYS = 90
 RECIPROCITY_DAYS = 365
 DASHBOARD_ACTIONS = 7
 DASHBOARD_OVERDUE = 3
+MEETINGS_KEPT = 20_000  # meeting events kept between snapshots (see `_with_meetings`)
 
 
 # --- shared helpers -------------------------------------------------------------------
@@ -197,57 +216,105 @@ def overdue_row(s: Status, rings: Sequence[str], today: date) -> OverdueRow:
 
 
 def find_follow_ups(vault: Vault, today: date, ring: str | None = None) -> list[FollowUpRow]:
-    rows = [
-        FollowUpRow(c, c.ring, c.follow_up, (today - c.follow_up).days, c.follow_up_note or "")
-        for c in vault.active
-        if c.follow_up is not None and c.follow_up <= today and _ring_ok(c, ring)
-    ]
-    rows.sort(key=lambda r: (r.due, *name_order(r.contact)))
-    return rows
+    """Follow-ups due on or before today, oldest first."""
+    rows = _follow_ups(vault, today)
+    return list(rows) if ring is None else [r for r in rows if r.contact.ring == ring]
+
+
+def _follow_ups(vault: Vault, today: date) -> tuple[FollowUpRow, ...]:
+
+    def entries(c: Contact) -> Rows:
+        if c.follow_up is not None and c.follow_up <= today:
+            row = FollowUpRow(
+                c, c.ring, c.follow_up, (today - c.follow_up).days, c.follow_up_note or ""
+            )
+            return (((c.follow_up, *name_order(c)), row),)
+        return ()
+
+    return ranked("follow_ups", vault, today, entries)
+
+
+def _overdue_rows(
+    vault: Vault, today: date
+) -> tuple[tuple[OverdueRow, ...], tuple[OverdueRow, ...]]:
+    """(late, never): every overdue contact's row, late ones by inner ring first then most
+    overdue, never-contacted ones by inner ring first; then by name."""
+    rings = vault.config.rings
+    order = _Rings(rings)
+    statuses = status_map(vault, today)
+
+    def late(c: Contact) -> Rows:
+        s = statuses[c.path]
+        if s.overdue and s.days_overdue is not None:
+            key = (order.inner_first(c.ring), -s.days_overdue, *name_order(c))
+            return ((key, overdue_row(s, rings, today)),)
+        return ()
+
+    def never(c: Contact) -> Rows:
+        s = statuses[c.path]
+        if s.overdue and s.never_contacted:
+            key = (order.inner_first(c.ring), *name_order(c))
+            return ((key, overdue_row(s, rings, today)),)
+        return ()
+
+    return (
+        ranked("overdue.late", vault, today, late),
+        ranked("overdue.never", vault, today, never),
+    )
 
 
 def overdue_report(
     vault: Vault, today: date, *, ring: str | None = None, limit: int | None = None
 ) -> OverdueReport:
     """Overdue contacts by ring (inner first, most overdue first), never contacted, follow-ups."""
-    rings = vault.config.rings
-    order = _Rings(rings)
-    overdue = [s for s in find_overdue(vault, today) if _ring_ok(s.contact, ring)]
-    late = [s for s in overdue if s.days_overdue is not None]
-    never = [s for s in overdue if s.never_contacted]
+    return per_snapshot(
+        "overdue_report", vault, (today, ring, limit), lambda: _overdue(vault, today, ring, limit)
+    )
+
+
+def _overdue(vault: Vault, today: date, ring: str | None, limit: int | None) -> OverdueReport:
+    late, never = _overdue_rows(vault, today)
+    follow = _follow_ups(vault, today)
+    return same_inputs(
+        "overdue",
+        (today, ring, limit, vault.config.rings),
+        (late, never, follow),
+        lambda: _overdue_from(vault.config.rings, today, late, never, follow, ring, limit),
+    )
+
+
+def _overdue_from(
+    rings: Sequence[str],
+    today: date,
+    late: Sequence[OverdueRow],
+    never: Sequence[OverdueRow],
+    follow: Sequence[FollowUpRow],
+    ring: str | None,
+    limit: int | None,
+) -> OverdueReport:
+    if ring is not None:
+        late = tuple(r for r in late if r.ring == ring)
+        never = tuple(r for r in never if r.ring == ring)
+        follow = tuple(r for r in follow if r.ring == ring)
     by_ring: dict[str | None, list[OverdueRow]] = {}
-    for s in sorted(
-        late,
-        key=lambda s: (
-            order.inner_first(s.contact.ring),
-            -(s.days_overdue or 0),
-            *name_order(s.contact),
-        ),
-    ):
-        by_ring.setdefault(s.contact.ring, []).append(overdue_row(s, rings, today))
+    for r, rows in groupby(late, attrgetter("ring")):  # runs of one ring (inner first)
+        by_ring.setdefault(r, []).extend(rows)
     groups: list[RingGroup] = []
     left = limit
-    for r, rows in by_ring.items():
+    for r, group in by_ring.items():
         if left is not None and left <= 0:
             break
-        taken = _cap(rows, left)
+        taken = _cap(group, left)
         if left is not None:
             left -= len(taken)
         groups.append(RingGroup(r, ring_label(r), next_step(r, rings), taken))
-    never_rows = [
-        overdue_row(s, rings, today)
-        for s in sorted(
-            never, key=lambda s: (order.inner_first(s.contact.ring), *name_order(s.contact))
-        )
-    ]
-    follow = find_follow_ups(vault, today, ring)
     return OverdueReport(
         today,
         tuple(groups),
-        _cap(never_rows, limit),
+        _cap(never, limit),
         _cap(follow, limit),
         len(late),
-        len(never_rows),
+        len(never),
         len(follow),
     )
 
@@ -334,32 +401,60 @@ def ring_on(c: Contact, d: date) -> str | None:
     return c.ring
 
 
-def _moves(vault: Vault, since: date, today: date) -> list[MoveRow]:
+def _moves(vault: Vault, since: date, today: date) -> Sequence[MoveRow]:
+    """Moves inward or outward in [since, today], newest first."""
+    longest = shift(today, -max(FUNNEL_PERIODS))
+    if longest < since:  # the newest of the funnel's longest period, which is kept
+        return _since(_moves(vault, longest, today), since)
     order = _Rings(vault.config.rings)
-    rows = []
-    for c in vault.active:
+
+    def entries(c: Contact) -> Rows:
+        out = []
         for m in c.moves:
             direction = order.direction(m)
             if direction and since <= m.date <= today:
-                rows.append(MoveRow(c, m.date, m.from_ring, m.to_ring, direction))
-    rows.sort(key=lambda r: (-r.date.toordinal(), *name_order(r.contact), r.from_ring, r.to_ring))
-    return rows
+                key = (-m.date.toordinal(), *name_order(c), m.from_ring, m.to_ring, m.line)
+                out.append((key, MoveRow(c, m.date, m.from_ring, m.to_ring, direction)))
+        return out
+
+    return ranked("moves", vault, (since, today), entries)
 
 
-def _added(vault: Vault, since: date, today: date) -> list[AddedRow]:
-    rows = []
-    for c in vault.active:
+def _added(vault: Vault, since: date, today: date) -> Sequence[AddedRow]:
+    """People added in [since, today], newest first."""
+    longest = shift(today, -max(FUNNEL_PERIODS))
+    if longest < since:  # the newest of the funnel's longest period, which is kept
+        return _since(_added(vault, longest, today), since)
+
+    def entries(c: Contact) -> Rows:
         d = added_on(c, today)
         if d is not None and since <= d <= today:
-            rows.append(AddedRow(c, d, c.ring))
-    rows.sort(key=lambda r: (-r.date.toordinal(), *name_order(r.contact)))
-    return rows
+            return (((-d.toordinal(), *name_order(c)), AddedRow(c, d, c.ring)),)
+        return ()
+
+    return ranked("added", vault, (since, today), entries)
+
+
+def _since(rows: Sequence[Any], since: date) -> Sequence[Any]:
+    """The rows (newest first, with a `date`) on or after `since`."""
+    return rows[: bisect_right(rows, -since.toordinal(), key=_minus_day)]
+
+
+def _minus_day(row: Any) -> int:
+    return -row.date.toordinal()
 
 
 def last_activity(c: Contact, today: date) -> date | None:
     """The newest interaction, move or added date on or before today."""
-    dates = [i.date for i in c.interactions if i.date <= today]
-    dates += [m.date for m in c.moves if m.date <= today]
+    dates = []
+    for i in c.interactions:  # newest first
+        if i.date <= today:
+            dates.append(i.date)
+            break
+    for m in reversed(c.moves):  # oldest first
+        if m.date <= today:
+            dates.append(m.date)
+            break
     if c.manual_last_contact is not None and c.manual_last_contact <= today:
         dates.append(c.manual_last_contact)
     a = added_on(c, today)
@@ -368,59 +463,67 @@ def last_activity(c: Contact, today: date) -> date | None:
     return max(dates) if dates else None
 
 
-def find_stalled(vault: Vault, today: date, days: int) -> list[StalledRow]:
+def find_stalled(vault: Vault, today: date, days: int) -> tuple[StalledRow, ...]:
     """People in any ring but the innermost with no interaction and no move for `days`."""
     rings = vault.config.rings
     order = _Rings(rings)
-    rows = []
-    for c in vault.active:
+
+    def entries(c: Contact) -> Rows:
         if c.ring is None or c.ring == rings[-1]:
-            continue
+            return ()
         since = last_activity(c, today)
         if since is None or (today - since).days > days:
-            rows.append(StalledRow(c, c.ring, since, (today - since).days if since else None))
-    rows.sort(
-        key=lambda r: (order.inner_first(r.ring), r.since or date.min, *name_order(r.contact))
-    )
-    return rows
+            row = StalledRow(c, c.ring, since, (today - since).days if since else None)
+            return (((order.inner_first(c.ring), since or date.min, *name_order(c)), row),)
+        return ()
+
+    return ranked("stalled", vault, (today, days), entries)
 
 
 def _conversion(vault: Vault, since: date, today: date) -> list[ConversionRow]:
     rings = vault.config.rings
     order = _Rings(rings)
-    held: dict[str, set[str]] = {r: set() for r in rings}
-    moved: dict[str, set[str]] = {r: set() for r in rings}
-    for c in vault.active:
+
+    def part(c: Contact) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(rings held in the period, rings of those moved inward from), in config order."""
         a = added_on(c, today)
         if a is not None and a > today:
-            continue
+            return (), ()
+        if not c.moves:  # most people: the ring they are in now, no move
+            return ((c.ring,) if c.ring in order.rank else ()), ()
         start = max(since, a) if a is not None else since
         rings_held = {ring_on(c, start)}
+        moved = set()
         for m in c.moves:
             if start <= m.date <= today:
                 rings_held.update((m.from_ring, m.to_ring))
                 if order.direction(m) == "inward":
-                    moved[m.from_ring].add(c.path)
-        for r in rings_held:
-            if r in held:
-                held[r].add(c.path)
+                    moved.add(m.from_ring)
+        return (
+            tuple(r for r in rings if r in rings_held),
+            tuple(r for r in rings if r in moved and r in rings_held),
+        )
+
+    held: Counter[str] = Counter()
+    moved: Counter[str] = Counter()
+    for (h, m), n in tally("conversion", vault, (since, today), part).items():
+        for r in h:
+            held[r] += n
+        for r in m:
+            moved[r] += n
     out = []
     for r in rings[:-1]:
-        n, k = len(held[r]), len(moved[r] & held[r])
+        n, k = held[r], moved[r]
         out.append(ConversionRow(r, ring_label(r), n, k, (100 * k) // n if n else None))
     return out
 
 
 def funnel_report(vault: Vault, today: date, *, limit: int | None = None) -> FunnelReport:
     config = vault.config
-    active = vault.active
-    counts = {r: 0 for r in config.rings}
-    no_ring = 0
-    for c in active:
-        if c.ring in counts:
-            counts[c.ring] += 1
-        else:
-            no_ring += 1
+    people = active(vault)
+    by_ring = tally("rings", vault, None, attrgetter("ring"))
+    counts = {r: by_ring[r] for r in config.rings}
+    no_ring = len(people) - sum(counts.values())
     rings = tuple(
         RingCount(r, ring_label(r), counts[r], config.cadence.get(r)) for r in config.rings
     )
@@ -444,7 +547,7 @@ def funnel_report(vault: Vault, today: date, *, limit: int | None = None) -> Fun
         rings=rings,
         pie=tuple(r for r in rings if r.count),
         no_ring=no_ring,
-        total=len(active),
+        total=len(people),
         periods=tuple(periods),
         moves=_cap(_moves(vault, longest, today), limit),
         moves_since=longest,
@@ -566,7 +669,7 @@ def _anniversary(d: date, year: int) -> date:
 
 def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = None) -> list[Event]:
     """Birthdays, follow-ups, check-ins falling due, planned meetings and first-meeting
-    anniversaries in [today, today+days] (kept for the same snapshot: several reports ask)."""
+    anniversaries in [today, today+days], by date, then kind, then name."""
     events = per_snapshot(
         "upcoming",
         vault,
@@ -576,63 +679,37 @@ def find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = No
     return list(events)
 
 
+def _event(today: date, d: date, kind: str, people: tuple[Contact, ...], text: str,
+           note: Ref | None = None, **extra: int | None) -> tuple[tuple[Any, ...], Event]:  # fmt: skip
+    """(sort key, event): by date, kind, the first person's name, the note."""
+    n = (d - today).days
+    e = Event(d, WEEKDAYS[d.weekday()], n, _when(n), kind, EVENT_LABELS[kind], people, text, note,
+              **extra)  # fmt: skip
+    return (d, _EVENT_ORDER[kind], *name_order(people[0]), note.path if note else ""), e
+
+
 def _find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = None) -> list[Event]:
     until = shift(today, days)
-    events: list[tuple[tuple[Any, ...], Event]] = []
+    statuses = status_map(vault, today)
 
-    def add(
-        d: date,
-        kind: str,
-        people: tuple[Contact, ...],
-        text: str,
-        note: Ref | None = None,
-        **extra: int | None,
-    ) -> None:
-        n = (d - today).days
-        e = Event(
-            d,
-            WEEKDAYS[d.weekday()],
-            n,
-            _when(n),
-            kind,
-            EVENT_LABELS[kind],
-            people,
-            text,
-            note,
-            **extra,
-        )
-        key = (d, _EVENT_ORDER[kind], *name_order(people[0]), note.path if note else "")
-        events.append((key, e))
-
-    meetings: dict[tuple[date, str, int], list[Contact]] = {}
-    titles: dict[tuple[date, str, int], str] = {}
-    for c in vault.active:
+    def own(c: Contact) -> Rows:
+        """The events of one person alone: all but meetings."""
         if not _ring_ok(c, ring):
-            continue
+            return ()
+        out = []
         if c.birthday is not None and today.year < date.max.year:
             d = next_birthday(c.birthday, today)
             if d <= until:
                 age = d.year - c.birthday.year if c.birthday.year else None
-                add(d, BIRTHDAY, (c,), f"turns {age}" if age else "", age=age)
+                out.append(_event(today, d, BIRTHDAY, (c,), f"turns {age}" if age else "", age=age))
         if c.follow_up is not None and today <= c.follow_up <= until:
-            add(c.follow_up, FOLLOW_UP, (c,), c.follow_up_note or "")
-        s = status_map(vault, today)[c.path]
+            out.append(_event(today, c.follow_up, FOLLOW_UP, (c,), c.follow_up_note or ""))
+        s = statuses[c.path]
         if s.cadence_days and s.last_contact is not None:
             due = shift(s.last_contact, s.cadence_days)
             if today <= due <= until and due != c.follow_up:
-                add(
-                    due,
-                    CHECK_IN,
-                    (c,),
-                    f"every {s.cadence_days} days, last contact {s.last_contact.isoformat()}",
-                )
-        for i in c.interactions:  # newest first: stop at the past
-            if i.date <= today:
-                break
-            if i.date <= until:
-                key = (i.date, i.source, i.line if i.source == c.path else 0)
-                meetings.setdefault(key, []).append(c)
-                titles[key] = describe(i) if i.source == c.path else i.summary
+                text = f"every {s.cadence_days} days, last contact {s.last_contact.isoformat()}"
+                out.append(_event(today, due, CHECK_IN, (c,), text))
         first = first_contact(c, today)
         if first is not None:
             for year in range(today.year, min(today.year + 1, date.max.year) + 1):
@@ -640,14 +717,80 @@ def _find_upcoming(vault: Vault, today: date, days: int, *, ring: str | None = N
                 years = year - first.date.year
                 if today <= d <= until and years > 0:
                     unit = "year" if years == 1 else "years"
-                    add(d, ANNIVERSARY, (c,), f"{years} {unit} since you first met", years=years)
-    for key, people in meetings.items():
-        people.sort(key=name_order)
-        d, source, _ = key
-        own = source in vault.by_path
-        add(d, MEETING, tuple(people), titles[key], None if own else Ref(titles[key], source))
-    events.sort(key=lambda ke: ke[0])
-    return [e for _, e in events]
+                    text = f"{years} {unit} since you first met"
+                    out.append(_event(today, d, ANNIVERSARY, (c,), text, years=years))
+        return out
+
+    def planned(c: Contact) -> Rows:
+        """The person's planned interactions in the window: (meeting key, title), by
+        meeting, then name."""
+        if not _ring_ok(c, ring):
+            return ()
+        out = []
+        for i in c.interactions:  # newest first: stop at the past
+            if i.date <= today:
+                break
+            if i.date <= until:
+                key = (i.date, i.source, i.line if i.source == c.path else 0)
+                title = describe(i) if i.source == c.path else i.summary
+                out.append(((*key, *name_order(c)), (key, c, title)))
+        return out
+
+    keys, events = ranked_with_keys("upcoming.own", vault, (today, days, ring), own)
+    found = ranked("upcoming.planned", vault, (today, days, ring), planned)
+    if not found:
+        return list(events)
+    people = vault.by_path
+    owned = tuple(key[1] in people for key, _, _ in found)  # a person's own note?
+    return same_inputs(
+        "upcoming",
+        (today, days, ring, owned),
+        (events, found),
+        lambda: _with_meetings(today, keys, events, found, owned),
+    )
+
+
+def _with_meetings(
+    today: date,
+    keys: Sequence[tuple[Any, ...]],
+    events: Sequence[Event],
+    found: Sequence[tuple[tuple[date, str, int], Contact, str]],
+    owned: Sequence[bool],
+) -> list[Event]:
+    """The events with the planned meetings merged in: one per note (or log line), with
+    everyone it names (by name) and the title the last of them gives it. Its note is
+    shown unless it is a person's own note."""
+    meetings = []
+    at = 0
+    for key, rows in groupby(found, itemgetter(0)):  # each meeting's people, by name
+        group = list(rows)
+        people = tuple(c for _, c, _ in group)
+        title = group[-1][2]
+        d, source, line = key
+        mine = owned[at]
+        at += len(group)
+        # The same meeting as last time (the same people and title) keeps its event.
+        k, e = same_inputs(
+            "meeting",
+            (today, key),
+            (*people, title, mine),
+            partial(
+                _event, today, d, MEETING, people, title, None if mine else Ref(title, source)
+            ),  # fmt: skip
+            keys_kept=MEETINGS_KEPT,
+        )
+        meetings.append((k, -line, e))  # a person's log lines on one day: the last first
+    meetings.sort(key=itemgetter(0, 1))
+    # Merge them into the others, sorted by the same keys (none equals a meeting's).
+    out: list[Event] = []
+    start = 0
+    for k, _, e in meetings:
+        at = bisect_left(keys, k, lo=start)
+        out.extend(events[start:at])
+        out.append(e)
+        start = at
+    out.extend(events[start:])
+    return out
 
 
 def upcoming_report(
@@ -660,9 +803,8 @@ def upcoming_report(
 ) -> UpcomingReport:
     days = vault.config.upcoming_days if days is None else days
     events = find_upcoming(vault, today, days, ring=ring)
-    counts = tuple(
-        (EVENT_LABELS[k], n) for k in _EVENT_ORDER if (n := sum(e.kind == k for e in events))
-    )
+    kinds = Counter(map(attrgetter("kind"), events))
+    counts = tuple((EVENT_LABELS[k], kinds[k]) for k in _EVENT_ORDER if kinds[k])
     return UpcomingReport(today, shift(today, days), days, _cap(events, limit), counts)
 
 
@@ -713,18 +855,20 @@ class ReconnectReport:
 def find_dormant(
     vault: Vault, today: date, days: int, *, ring: str | None = None
 ) -> list[DormantRow]:
+    """Contacts last seen more than `days` ago: inner ring first, most recently lapsed first."""
     order = _Rings(vault.config.rings)
-    rows = [
-        DormantRow(
-            s.contact, s.contact.ring, s.last_contact, (today - s.last_contact).days, _about(s)
-        )
-        for s in status_map(vault, today).values()
-        if s.last_contact is not None
-        and (today - s.last_contact).days > days
-        and _ring_ok(s.contact, ring)
-    ]
-    rows.sort(key=lambda r: (order.inner_first(r.ring), r.days, *name_order(r.contact)))
-    return rows
+    statuses = status_map(vault, today)
+
+    def entries(c: Contact) -> Rows:
+        s = statuses[c.path]
+        if s.last_contact is not None and (today - s.last_contact).days > days:
+            n = (today - s.last_contact).days
+            row = DormantRow(c, c.ring, s.last_contact, n, _about(s))
+            return (((order.inner_first(c.ring), n, *name_order(c)), row),)
+        return ()
+
+    rows = ranked("dormant", vault, (today, days), entries)
+    return list(rows) if ring is None else [r for r in rows if r.contact.ring == ring]
 
 
 def reconnect_report(
@@ -774,38 +918,45 @@ def reciprocity_report(
     limit: int | None = None,
 ) -> ReciprocityReport:
     since = shift(today, -days)
-    rows = []
-    for c in vault.active:
-        if not _ring_ok(c, ring):
-            continue
-        window = [i for i in c.interactions if since <= i.date <= today]
-        gives = [i.date for i in window if i.direction == "give"]
-        asks = [i.date for i in window if i.direction == "ask"]
+
+    def entries(c: Contact) -> Rows:
+        gives: list[date] = []
+        asks: list[date] = []
+        for i in c.interactions:  # newest first
+            if i.date > today:
+                continue
+            if i.date < since:
+                break
+            if i.direction == "give":
+                gives.append(i.date)
+            elif i.direction == "ask":
+                asks.append(i.date)
         if gives or asks:
-            rows.append(
-                BalanceRow(
-                    c,
-                    c.ring,
-                    len(gives),
-                    len(asks),
-                    len(gives) - len(asks),
-                    max(gives, default=None),
-                    max(asks, default=None),
-                )
-            )
-    only = sorted((r for r in rows if not r.gives), key=lambda r: (-r.asks, *name_order(r.contact)))
-    rest = sorted(
-        (r for r in rows if r.gives), key=lambda r: (r.balance, -r.asks, *name_order(r.contact))
-    )
+            g, a = len(gives), len(asks)
+            row = BalanceRow(c, c.ring, g, a, g - a, max(gives, default=None),
+                             max(asks, default=None))  # fmt: skip
+            # Ask-only rows first (most asks first), then the rest by balance.
+            key = (0, -a, *name_order(c)) if not g else (1, g - a, -a, *name_order(c))
+            return ((key, row),)
+        return ()
+
+    rows: Sequence[BalanceRow] = ranked("reciprocity", vault, (since, today), entries)
+    if ring is not None:
+        rows = [r for r in rows if r.ring == ring]
+    split = bisect_left(rows, True, key=_gave)  # ask-only rows come first
     return ReciprocityReport(
         today,
         since,
         days,
-        _cap(only, limit),
-        _cap(rest, limit),
-        sum(r.gives for r in rows),
-        sum(r.asks for r in rows),
+        _cap(rows[:split], limit),
+        _cap(rows[split:], limit),
+        sum(map(attrgetter("gives"), rows)),
+        sum(map(attrgetter("asks"), rows)),
     )
+
+
+def _gave(r: BalanceRow) -> bool:
+    return r.gives > 0
 
 
 # --- goals ----------------------------------------------------------------------------
@@ -866,31 +1017,49 @@ def _ceil_div(a: int, b: int) -> int:
 
 def _goal_items(goal: Goal, vault: Vault, start: date, end: date) -> list[GoalItem]:
     order = _Rings(vault.config.rings)
-    items: list[GoalItem] = []
     if goal.metric == "moves":
-        seen: set[str] = set()
-        for c in vault.active:
+        to_ring, from_ring = goal.to_ring, goal.from_ring
+
+        def moved(c: Contact) -> Rows:
             for m in c.moves:  # oldest first: the first qualifying move counts
-                if not start <= m.date <= end or order.direction(m) != "inward" or c.path in seen:
+                if not start <= m.date <= end or order.direction(m) != "inward":
                     continue
-                if goal.to_ring is not None and m.to_ring != goal.to_ring:
+                if to_ring is not None and m.to_ring != to_ring:
                     continue
-                if goal.from_ring is not None and m.from_ring != goal.from_ring:
+                if from_ring is not None and m.from_ring != from_ring:
                     continue
-                seen.add(c.path)
-                items.append(GoalItem(m.date, Ref(c.name, c.path), f"{m.from_ring} → {m.to_ring}"))
-    elif goal.metric == "added":
-        for c in vault.active:
+                item = GoalItem(m.date, Ref(c.name, c.path), f"{m.from_ring} → {m.to_ring}")
+                return (((-m.date.toordinal(), *name_order(c)), item),)
+            return ()
+
+        return list(ranked("goal.moves", vault, (start, end, from_ring, to_ring), moved))
+    if goal.metric == "added":
+
+        def added(c: Contact) -> Rows:
             d = added_on(c, end)
             if d is not None and start <= d <= end:
-                items.append(GoalItem(d, Ref(c.name, c.path), c.ring or ""))
-    else:
-        tag = goal.tag or vault.config.exposure_tag
-        for n in vault.dated_notes:
-            if start <= n.date <= end and _has_tag(n, tag):
-                items.append(GoalItem(n.date, Ref(n.title, n.path), n.title))
+                return (
+                    (
+                        (-d.toordinal(), *name_order(c)),
+                        GoalItem(d, Ref(c.name, c.path), c.ring or ""),
+                    ),
+                )
+            return ()
+
+        return list(ranked("goal.added", vault, (start, end), added))
+    tag = goal.tag or vault.config.exposure_tag
+    notes = vault.dated_notes  # in date order (the builder sorts them): look at the window only
+    lo = bisect_left(notes, start, key=_note_date)
+    hi = bisect_right(notes, end, lo=lo, key=_note_date)
+    items = [
+        GoalItem(n.date, Ref(n.title, n.path), n.title) for n in notes[lo:hi] if _has_tag(n, tag)
+    ]
     items.sort(key=lambda i: (-i.date.toordinal(), i.ref.name.casefold(), i.ref.path))
     return items
+
+
+def _note_date(n: DatedNote) -> date:
+    return n.date
 
 
 def _has_tag(n: DatedNote, tag: str) -> bool:
@@ -1005,8 +1174,14 @@ def _goal_row(goal: Goal, vault: Vault, today: date) -> GoalRow:
     return row(progress, elapsed, expected, status, tuple(months))
 
 
+def _goal_rows(vault: Vault, today: date) -> tuple[GoalRow, ...]:
+    return per_snapshot(
+        "goal_rows", vault, today, lambda: tuple(_goal_row(g, vault, today) for g in vault.goals)
+    )
+
+
 def goals_report(vault: Vault, today: date, *, limit: int | None = None) -> GoalsReport:
-    rows = [_goal_row(g, vault, today) for g in vault.goals]
+    rows = _goal_rows(vault, today)
     order = (BEHIND, ON_TRACK, NOT_STARTED, DONE, MISSED, NO_DEADLINE)
     counts = tuple((s, n) for s in order if (n := sum(r.status == s for r in rows)))
     return GoalsReport(today, _cap(rows, limit), counts)
@@ -1038,72 +1213,64 @@ class DashboardReport:
     headlines: tuple[Headline, ...]
 
 
+def _candidates(
+    vault: Vault, today: date, upcoming: Sequence[Event], dormant: Sequence[DormantRow]
+) -> Iterator[tuple[str, Contact, str, str]]:
+    """The dashboard's possible actions, most urgent first (made only as far as needed)."""
+    config = vault.config
+    if config.upcoming_days >= 1:  # the next day's events are the first of those
+        tomorrow = shift(today, 1)
+        soon = upcoming[: bisect_right(upcoming, tomorrow, key=attrgetter("date"))]
+    else:
+        soon = find_upcoming(vault, today, 1)
+    birthdays = [e for e in soon if e.kind == BIRTHDAY]
+    for e in birthdays:
+        if e.in_days == 0:
+            yield (BIRTHDAY, e.people[0], "Wish a happy birthday to", _join("today", e.text))
+    for f in _follow_ups(vault, today):
+        due = "due today" if f.days == 0 else f"due {f.due.isoformat()}"
+        yield (FOLLOW_UP, f.contact, "Follow up with", f"{f.note} ({due})" if f.note else due)
+    inner = set(config.rings[-2:])
+    late = (row for row in _overdue_rows(vault, today)[0] if row.ring in inner)
+    for s in islice(late, DASHBOARD_OVERDUE):  # inner ring first, most overdue first
+        c = s.contact
+        step = next_step(c.ring, config.rings)
+        yield (
+            "overdue",
+            c,
+            "Check in with",
+            f"{_days(s.days_overdue or 0)} overdue ({c.ring}); {step[:1].lower()}{step[1:]}",
+        )
+    for e in birthdays:
+        if e.in_days == 1:
+            yield (BIRTHDAY, e.people[0], "Wish a happy birthday to", _join("tomorrow", e.text))
+    if dormant:
+        d = dormant[0]
+        detail = f"last contact {d.last_contact.isoformat()}" + (f" ({d.about})" if d.about else "")
+        yield ("reconnect", d.contact, "Revive your tie with", detail)
+
+
 def dashboard_report(vault: Vault, today: date, *, limit: int | None = None) -> DashboardReport:
     """Ranked actions: birthdays today, follow-ups due, the most overdue inner-ring people,
     birthdays tomorrow, one dormant tie; one action per person."""
     config = vault.config
     limit = DASHBOARD_ACTIONS if limit is None else limit
-    order = _Rings(config.rings)
-    candidates: list[tuple[str, Contact, str, str]] = []
-    soon = find_upcoming(vault, today, 1)
-    birthdays = [e for e in soon if e.kind == BIRTHDAY]
-    for e in birthdays:
-        if e.in_days == 0:
-            candidates.append(
-                (BIRTHDAY, e.people[0], "Wish a happy birthday to", _join("today", e.text))
-            )
-    for f in find_follow_ups(vault, today):
-        due = "due today" if f.days == 0 else f"due {f.due.isoformat()}"
-        candidates.append(
-            (FOLLOW_UP, f.contact, "Follow up with", f"{f.note} ({due})" if f.note else due)
-        )
-    inner = set(config.rings[-2:])
-    late = [
-        s
-        for s in find_overdue(vault, today)
-        if s.days_overdue is not None and s.contact.ring in inner
-    ]
-    late.sort(
-        key=lambda s: (
-            order.inner_first(s.contact.ring),
-            -(s.days_overdue or 0),
-            *name_order(s.contact),
-        )
-    )
-    for s in late[:DASHBOARD_OVERDUE]:
-        c = s.contact
-        step = next_step(c.ring, config.rings)
-        candidates.append(
-            (
-                "overdue",
-                c,
-                "Check in with",
-                f"{_days(s.days_overdue or 0)} overdue ({c.ring}); {step[:1].lower()}{step[1:]}",
-            )
-        )
-    for e in birthdays:
-        if e.in_days == 1:
-            candidates.append(
-                (BIRTHDAY, e.people[0], "Wish a happy birthday to", _join("tomorrow", e.text))
-            )
+    upcoming = find_upcoming(vault, today, config.upcoming_days)
     dormant = find_dormant(vault, today, config.dormant_days)
-    if dormant:
-        d = dormant[0]
-        detail = f"last contact {d.last_contact.isoformat()}" + (f" ({d.about})" if d.about else "")
-        candidates.append(("reconnect", d.contact, "Revive your tie with", detail))
     actions: list[Action] = []
     seen: set[str] = set()
-    for kind, c, verb, detail in candidates:
-        if c.path in seen or len(actions) >= limit:
+    for kind, c, verb, detail in _candidates(vault, today, upcoming, dormant):
+        if len(actions) >= limit:
+            break  # the rest could only be left out
+        if c.path in seen:
             continue
         seen.add(c.path)
         actions.append(Action(len(actions) + 1, kind, c, verb, detail))
     overdue = overdue_report(vault, today)
-    upcoming = find_upcoming(vault, today, config.upcoming_days)
     funnel_30 = _moves(vault, shift(today, -FUNNEL_PERIODS[0]), today)
-    goals = [_goal_row(g, vault, today) for g in vault.goals]
+    goals = _goal_rows(vault, today)
     heads = (
-        Headline("People", str(len(vault.active)), "funnel"),
+        Headline("People", str(len(active(vault))), "funnel"),
         Headline("Overdue for a check-in", str(overdue.overdue_count), "overdue"),
         Headline("Never contacted", str(overdue.never_count), "overdue"),
         Headline("Follow-ups due", str(overdue.follow_up_count), "overdue"),

@@ -9,8 +9,11 @@ HTML and comment openers, `%%`, `$`, tags, block syntax at the start, kith's
 marker text), so a contact named `{{ 7*7 }}`, `]]` or `<!-- /kith:overdue -->`
 comes out literally and harmlessly; only `link`, `cell`, `mermaid`, `heading`
 and `join` return Markdown that is passed through. A broken template becomes a
-`Problem` with the template's path and line. This module never reads notes,
-never writes files and never computes what a report says.
+`Problem` with the template's path and line. It also owns what makes rendering
+fast without changing a byte: escaping plain text on a fast path, each string and
+link made once, `each` (a table's rows, and with `keep_rows` each row's text kept
+between renderings), and tidying output in C where there is no code fence. This
+module never reads notes, never writes files and never computes what a report says.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -54,6 +58,8 @@ VAULT_TEMPLATES = ".kith/templates"  # a vault's own templates, vault-relative
 DEFAULT_PREFIX = "default"  # `{% extends "default:overdue.md.j2" %}`
 MAX_OUTPUT_CHARS = 2_000_000  # per rendering; a template past this is stopped
 MAX_TEMPLATE_BYTES = 1_000_000
+RENDER_BATCH = 512  # template output pieces joined at a time
+LINK_CACHE_SIZE = 100_000  # links a renderer remembers before starting over
 
 
 class MdText(str):
@@ -75,6 +81,14 @@ _LEADING_BLOCK = re.compile(r"^(?:>|[-+*](?=\s|$)|([-*_=~])\1\1)")
 _LEADING_ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 
+# Text none of the rules below touch: no control character, no whitespace but single inner
+# spaces, none of the characters any rule escapes, no `kith:`/`kith-`, and a first character
+# that cannot start block syntax (checked apart). Most names, dates and summaries are such
+# text, and are returned as they are (the same result as the rules, much faster).
+_NEEDS_ESCAPING = re.compile(r"[\x00-\x1f\x7f-\x9f\\`|\[\]$&<%#]|[^\S ]|  |kith[:-]", re.IGNORECASE)
+_BLOCK_STARTS = frozenset(" >-+*_=~")
+
+
 def escape_md(value: object) -> str:
     """`value` as literal inline Markdown text, safe in a paragraph, list item or table cell.
 
@@ -83,7 +97,20 @@ def escape_md(value: object) -> str:
     `kith:` / `kith-` become character references; a `#` that would start a tag or
     heading and block syntax at the start (`>`, `- `, `1. `, `---`) are escaped.
     """
-    text = " ".join(_CONTROL.sub("", str(value)).split())
+    text = str(value)
+    if (
+        text
+        and text[0] not in _BLOCK_STARTS
+        and text[-1] != " "
+        and not text[0].isdigit()
+        and _NEEDS_ESCAPING.search(text) is None
+    ):
+        return text
+    return _escape_md(text)
+
+
+def _escape_md(text: str) -> str:
+    text = " ".join(_CONTROL.sub("", text).split())
     if not text:
         return ""
     text = _BACKSLASHED.sub(r"\\\1", text)
@@ -100,8 +127,26 @@ def escape_md(value: object) -> str:
     return text
 
 
+ESCAPED_CACHE_SIZE = 200_000  # escaped strings remembered before starting over
+_ESCAPED: dict[str, str] = {}
+
+
 def finalize(value: Any) -> str:
     """What every `{{ … }}` prints: kith's Markdown as is, everything else escaped."""
+    kind = type(value)
+    if kind is str:
+        # The same names, rings and texts recur in every report: escape each once.
+        done = _ESCAPED.get(value)
+        if done is None:
+            if len(_ESCAPED) >= ESCAPED_CACHE_SIZE:
+                _ESCAPED.clear()
+            done = _ESCAPED[value] = escape_md(value)
+        return done
+    if kind is MdText:
+        return value
+    simple = _SIMPLE.get(kind)
+    if simple is not None:
+        return simple(value)
     if isinstance(value, MdText):
         return value
     if value is None:
@@ -115,10 +160,23 @@ def finalize(value: Any) -> str:
     return escape_md(value)
 
 
+# How `finalize` prints values of these exact types (subclasses take the long way).
+_SIMPLE: dict[type, Callable[[Any], str]] = {
+    int: int.__str__,
+    bool: lambda v: "yes" if v else "no",
+    type(None): lambda v: "—",
+    date: date.isoformat,
+}
+
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
 def escape_cell(value: Any) -> MdText:
     """Make a value safe inside a table cell: kith's Markdown gets its `|` escaped."""
     if isinstance(value, MdText):
-        return MdText(re.sub(r"(?<!\\)\|", r"\\|", value))
+        if "|" not in value:
+            return value
+        return MdText(_UNESCAPED_PIPE.sub(r"\\|", value))
     return MdText(finalize(value))
 
 
@@ -134,13 +192,16 @@ def mermaid_label(value: Any) -> MdText:
 _WIKI_UNSAFE = re.compile(r"[\[\]|#^\\<>$`]|%%|kith[:-]", re.IGNORECASE)
 
 
+# What a wikilink's target or label cannot hold, in one pass: the characters above, a
+# control character, whitespace but single inner spaces (`text == " ".join(text.split())`).
+_WIKI_BAD = re.compile(
+    r"[\[\]|#^\\<>$`\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]|%%|kith[:-]|[^\S ]|  |^ | \Z",
+    re.IGNORECASE,
+)
+
+
 def _wiki_ok(text: str) -> bool:
-    return (
-        bool(text)
-        and text == " ".join(text.split())
-        and not _WIKI_UNSAFE.search(text)
-        and not _CONTROL.search(text)
-    )
+    return bool(text) and not _WIKI_BAD.search(text)
 
 
 def make_link(path: str, name: str, here: str, *, style: str, full_path: bool) -> MdText:
@@ -152,10 +213,15 @@ def make_link(path: str, name: str, here: str, *, style: str, full_path: bool) -
     folder of `here`, %-encoded.
     """
     target = path[:-3] if path.endswith(".md") else path
-    stem = target.rsplit("/", 1)[-1]
+    return _make_link(path, target, target.rsplit("/", 1)[-1], name, here, style, full_path)
+
+
+def _make_link(
+    path: str, target: str, stem: str, name: str, here: str, style: str, full_path: bool
+) -> MdText:
     if style == "wikilink":
         ref = target if full_path else stem
-        if _wiki_ok(ref) and _wiki_ok(name):
+        if _wiki_ok(ref) and (name == ref or _wiki_ok(name)):
             return MdText(f"[[{ref}]]" if name == ref else f"[[{ref}|{name}]]")
     rel = posixpath.relpath(path, posixpath.dirname(here) or ".")
     return MdText(f"[{escape_md(name) or escape_md(stem)}]({quote(rel, safe='/')})")
@@ -269,8 +335,13 @@ class Renderer:
         shared_names: Iterable[str] = (),
         reports_folder: str = "Reports",
         bytecode_dir: Path | None = None,
+        keep_rows: bool = False,
     ) -> None:
         self.root = Path(root)
+        # A link depends only on (path, name, here) and this renderer's settings: the
+        # same person linked from several reports, or again on the watcher's next pass,
+        # is looked up rather than made again.
+        self._links: dict[tuple[str, str, str], MdText] = {}
         self.link_style = link_style
         self.shared = frozenset(shared_names)
         self.reports_prefix = reports_folder.strip("/") + "/"
@@ -313,13 +384,77 @@ class Renderer:
             join=_join,
         )
         env.globals["heading"] = _heading
+        env.globals["each"] = self._each_global()
         self.env = env
+        # `each` keeps each row's text between renderings when asked to (the watcher):
+        # per template body and fixed context, row object id -> (row, text).
+        self.keep_rows = keep_rows
+        self._rows: dict[tuple[Any, ...], dict[int, tuple[Any, str]]] = {}
+        self._rows_now: dict[tuple[Any, ...], dict[int, tuple[Any, str]]] = {}
+        self._rows_day: date | None = None
 
     def link(self, path: str, name: str, here: str) -> MdText:
-        target = path[:-3] if path.endswith(".md") else path
-        stem = target.rsplit("/", 1)[-1]
-        full = stem.casefold() in self.shared or path.startswith(self.reports_prefix)
-        return make_link(path, name, here, style=self.link_style, full_path=full)
+        key = (path, name, here)
+        found = self._links.get(key)
+        if found is None:
+            if len(self._links) >= LINK_CACHE_SIZE:
+                self._links.clear()
+            target = path[:-3] if path.endswith(".md") else path
+            stem = target.rsplit("/", 1)[-1]
+            full = stem.casefold() in self.shared or path.startswith(self.reports_prefix)
+            found = _make_link(path, target, stem, name, here, self.link_style, full)
+            self._links[key] = found
+        return found
+
+    def new_pass(self, today: date | None = None) -> None:
+        """Start a new pass over the vault: rows `each` did not render again since the
+        last time their table was rendered are forgotten, and on a new day all of them
+        (every row renders again then)."""
+        self._rows.update(self._rows_now)
+        self._rows_now = {}
+        if len(self._rows) > MAX_ROW_TABLES or today != self._rows_day:
+            self._rows.clear()
+        self._rows_day = today
+
+    def _each_global(self) -> Callable[..., str]:
+        @pass_context
+        def each(ctx: Context, items: Iterable[Any], caller: Any) -> str:
+            """`{% call(row) each(rows) %}…{% endcall %}`: the body once per row, joined.
+
+            With `keep_rows`, the text of a row object this body already rendered (in
+            the same place: same `here`, `embedded`, `today`, `options`) is reused:
+            rows are immutable, and a row body depends only on its row and those. A
+            body that uses outer loop variables or `report` is rendered every time.
+            """
+            body = getattr(getattr(caller, "_func", None), "__code__", None)
+            if not self.keep_rows or body is None or not _row_body(body):
+                return "".join([caller(x) for x in items])
+            options = ctx.get("options")
+            fixed = (
+                body,
+                ctx.get("here"),
+                ctx.get("embedded"),
+                ctx.get("today"),
+                tuple(sorted(options.items())) if isinstance(options, dict) else options,
+            )
+            new = self._rows_now.get(fixed)
+            if new is None:
+                new = self._rows_now[fixed] = {}
+            old = self._rows.get(fixed, {})
+            out = []
+            for x in items:
+                k = id(x)
+                got = new.get(k) or old.get(k)
+                if got is None or got[0] is not x:
+                    got = (x, caller(x))
+                    if not _immutable(x):  # rendered afresh every time
+                        out.append(got[1])
+                        continue
+                new[k] = got
+                out.append(got[1])
+            return "".join(out)
+
+        return each
 
     def _link_filter(self) -> Callable[..., MdText]:
         @pass_context
@@ -327,7 +462,10 @@ class Renderer:
             path, name = getattr(target, "path", None), getattr(target, "name", None)
             if not isinstance(path, str) or not isinstance(name, str):
                 raise TypeError(f"link needs a person, note or report, got {type(target).__name__}")
-            return self.link(path, text if text is not None else name, ctx["here"])
+            shown, here = text if text is not None else name, ctx["here"]
+            return links.get((path, shown, here)) or self.link(path, shown, here)
+
+        links = self._links
 
         return link
 
@@ -348,7 +486,11 @@ class Renderer:
             template = self.env.get_template(name)
             chunks: list[str] = []
             size = 0
-            for chunk in template.generate(**context):
+            pieces = template.generate(**context)
+            # Jinja yields one string per output expression: join them a batch at a time
+            # (a loop in C), checking the bound after each batch.
+            while batch := list(islice(pieces, RENDER_BATCH)):
+                chunk = "".join(batch)
                 size += len(chunk)
                 if size > MAX_OUTPUT_CHARS:
                     return Rendered(
@@ -432,6 +574,36 @@ class Renderer:
         return found
 
 
+MAX_ROW_TABLES = 1000  # (template body, place) tables `each` keeps before starting over
+_ROW_BODIES: dict[Any, bool] = {}
+_IMMUTABLE: dict[type, bool] = {}
+
+
+def _row_body(code: Any) -> bool:
+    """True when a compiled `each` body sees only its row and the fixed context: no
+    variable of an enclosing loop or block (closure names `l_…`), and not `report`."""
+    ok = _ROW_BODIES.get(code)
+    if ok is None:
+        if len(_ROW_BODIES) >= MAX_ROW_TABLES:
+            _ROW_BODIES.clear()
+        ok = _ROW_BODIES[code] = not any(n.startswith("l_") for n in code.co_freevars) and (
+            "report" not in code.co_consts
+        )
+    return ok
+
+
+def _immutable(x: Any) -> bool:
+    """Rows whose text may be kept by identity: frozen dataclasses, tuples, plain values."""
+    kind = type(x)
+    ok = _IMMUTABLE.get(kind)
+    if ok is None:
+        params = getattr(kind, "__dataclass_params__", None)
+        ok = _IMMUTABLE[kind] = (params is not None and params.frozen) or issubclass(
+            kind, (tuple, str, int, float, date)
+        )
+    return ok
+
+
 @pass_context
 def _heading(ctx: Context, text: Any, level: int = 2) -> MdText:
     """A section heading in a report; bold text inside a note's generated block."""
@@ -453,15 +625,32 @@ def _join(
     return MdText(str(d).join(finalize(x) for x in items))
 
 
+_BLANK_RUNS = re.compile(r"\n\n\n+")  # spelled so the engine scans for a literal
+_FENCES = ("```", "~~~")
+_FENCE_AFTER_NL = re.compile(r"\n[^\S\n]*(?:```|~~~)")
+
+
+def _has_fence(text: str) -> bool:
+    """True when a line of `text` starts (after whitespace) with a code fence."""
+    if "```" not in text and "~~~" not in text:
+        return False
+    return text.split("\n", 1)[0].lstrip()[:3] in _FENCES or bool(_FENCE_AFTER_NL.search(text))
+
+
 def normalize_output(text: str) -> str:
     """Tidy rendered Markdown: no leading blank lines, at most one blank line in a row
     outside code fences, and exactly one final newline."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not _has_fence(text):  # the same rules, in C
+        body = _BLANK_RUNS.sub("\n\n", "\n".join([line.rstrip() for line in text.split("\n")]))
+        body = body.strip("\n")
+        return body + "\n" if body else ""
     out: list[str] = []
     blank = 0
     fence: str | None = None
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for line in text.split("\n"):
         stripped = line.lstrip()
-        if fence is None and stripped[:3] in ("```", "~~~"):
+        if fence is None and stripped[:3] in _FENCES:
             fence = stripped[:3]
         elif fence is not None and stripped.startswith(fence):
             fence = None

@@ -4,24 +4,29 @@ This module owns the registry (report name -> query, template, file name, the
 options a block may pass), the generated-report front matter and the mark that
 lets kith recognise its own files, rendering every report (`render_reports`, pure
 apart from reading templates) and writing them plus every note's generated blocks
-through one `Writer` (`write_reports`). A file at a report path that kith did not
-generate is reported and left alone. It never decides what a report says (that is
+through one `Writer` (`write_reports`), and, for a caller that writes them again
+and again (the watcher), keeping each rendering while its template context stays
+the same (`ReportCache`). A file at a report path that kith did not generate is
+reported and left alone. It never decides what a report says (that is
 `insights`), never formats values (that is `render` and the templates) and never
 writes except through `write.Writer`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from . import insights
 from .blocks import Block, fill_blocks
 from .errors import KithError, UnsafePath, WriteRefused
 from .model import ERROR, Problem
-from .render import Renderer, normalize_output, user_bytecode_dir
+from .query import same_data
+from .render import VAULT_TEMPLATES, Renderer, normalize_output, user_bytecode_dir
 from .textutil import BOM_BYTES, decode_note, encode_note
 from .vault import Vault
 from .write import CREATED, UNCHANGED, WOULD_WRITE, WRITTEN, Writer, WriteResult
@@ -170,22 +175,64 @@ class ReportRun:
 
 
 class _Session:
-    """One pass over a vault: one renderer, the shared template context."""
+    """One pass over a vault: one renderer, the shared template context, and (in the
+    watcher) the renderings kept from the last pass."""
 
-    def __init__(self, vault: Vault, today: date):
+    def __init__(self, vault: Vault, today: date, kept: ReportCache | None = None):
         self.vault = vault
         self.today = today
+        self.kept = kept
         config = vault.config
-        self.renderer = Renderer(
+        settings = (
             config.root,
-            link_style=config.link_style,
-            shared_names=vault.shared_names,
-            reports_folder=config.reports_folder,
-            bytecode_dir=user_bytecode_dir(),
+            config.link_style,
+            vault.shared_names,
+            config.reports_folder,
+            template_files(config.root),
         )
+        if kept is not None and kept.renderer is not None and kept.settings == settings:
+            self.renderer = kept.renderer
+        else:
+            self.renderer = Renderer(
+                config.root,
+                link_style=config.link_style,
+                shared_names=vault.shared_names,
+                reports_folder=config.reports_folder,
+                bytecode_dir=user_bytecode_dir(),
+                keep_rows=kept is not None,
+            )
+            if kept is not None:
+                kept.reset(self.renderer, settings)
+        if kept is not None:
+            self.renderer.new_pass(today)
         self.links = tuple(
             ReportLink(s.name, s.title, report_path(vault, s), s.summary) for s in REPORTS
         )
+
+    def render(
+        self, template: str, context: dict[str, Any], *, target: str
+    ) -> tuple[str | None, list[Problem]]:
+        """The template's text for this context: kept from the last pass when the context
+        is the same (and the renderer, so the templates and link settings, too)."""
+        kept = self.kept
+        slot = (
+            template,
+            context["here"],
+            context["embedded"],
+            tuple(sorted(context["options"].items())),
+        )
+        if kept is not None:
+            last = kept.texts.get(slot)
+            kept.used.add(slot)
+            if last is not None and same_data(last[0], context):
+                return last[1], []
+        out = self.renderer.render(template, context, target=target)
+        if out.text is None:
+            return None, list(out.problems)
+        text = normalize_output(out.text)
+        if kept is not None:
+            kept.texts[slot] = (context, text)
+        return text, []
 
     def context(
         self, data: Any, here: str, embedded: bool, options: Mapping[str, str]
@@ -204,11 +251,12 @@ class _Session:
     def render_report(self, spec: ReportSpec) -> tuple[bytes | None, list[Problem]]:
         path = report_path(self.vault, spec)
         data = spec.build(self.vault, self.today, {})
-        out = self.renderer.render(spec.template, self.context(data, path, False, {}), target=path)
-        if out.text is None:
-            return None, list(out.problems)
-        text = FRONT_MATTER.format(today=self.today.isoformat()) + normalize_output(out.text)
-        return text.encode("utf-8"), []
+        text, problems = self.render(
+            spec.template, self.context(data, path, False, {}), target=path
+        )
+        if text is None:
+            return None, problems
+        return (FRONT_MATTER.format(today=self.today.isoformat()) + text).encode("utf-8"), []
 
     def render_block(
         self, spec: ReportSpec, block: Block, path: str
@@ -218,12 +266,9 @@ class _Session:
             return None, problems
         data = spec.build(self.vault, self.today, options)
         target = f"block '{block.name}' in {path} (line {block.begin_line})"
-        out = self.renderer.render(
+        return self.render(
             spec.template, self.context(data, path, True, block.options), target=target
         )
-        if out.text is None:
-            return None, list(out.problems)
-        return normalize_output(out.text), []
 
 
 def parse_options(
@@ -290,16 +335,24 @@ def _refused(path: str, e: KithError) -> Problem:
 
 
 def write_reports(
-    vault: Vault, today: date, writer: Writer, *, names: Sequence[str] | None = None
+    vault: Vault,
+    today: date,
+    writer: Writer,
+    *,
+    names: Sequence[str] | None = None,
+    kept: ReportCache | None = None,
 ) -> ReportRun:
     """Write the reports (all, or `names`) and fill the generated blocks in every note.
 
     A `Writer(dry_run=True)` gives `--check`: nothing is written and the results say
     which files would change. Problems are returned, never raised: one failing
-    template, refused write or bad block does not stop the others.
+    template, refused write or bad block does not stop the others. With `kept` (the
+    watcher's), a report or block whose template context is the same as on the last
+    pass is not rendered again: its text from then is checked against the file and
+    written just as a fresh rendering would be.
     """
     specs = select_reports(names)
-    session = _Session(vault, today)
+    session = _Session(vault, today, kept)
     run = ReportRun()
     rendered, problems = _render_all(session, specs)
     run.problems.extend(problems)
@@ -324,7 +377,65 @@ def write_reports(
     for path in vault.block_notes:
         _fill_note(session, writer, path, wanted, run)
     run.problems.sort(key=Problem.sort_key)
+    if kept is not None:
+        kept.forget_unused()
     return run
+
+
+class ReportCache:
+    """The renderings of the last pass, for a caller that writes the reports again and
+    again (the watcher): call it like `write_reports`.
+
+    A rendering is a pure function of the templates, the link settings and the
+    template context, and the context is plain data (frozen rows and `Contact`s), so
+    a report whose context is the same as last time (`same_data`) gets the same text
+    without rendering: after one saved note, most reports are not rendered at all.
+    The renderer is kept too (with its compiled templates and links) while the vault's
+    templates and link settings stay the same.
+    """
+
+    def __init__(self) -> None:
+        self.renderer: Renderer | None = None
+        self.settings: Any = None
+        self.texts: dict[tuple[Any, ...], tuple[dict[str, Any], str]] = {}
+        self.used: set[tuple[Any, ...]] = set()
+
+    def __call__(
+        self, vault: Vault, today: date, writer: Writer, *, names: Sequence[str] | None = None
+    ) -> ReportRun:
+        return write_reports(vault, today, writer, names=names, kept=self)
+
+    def reset(self, renderer: Renderer | None = None, settings: Any = None) -> None:
+        """Forget every rendering (new templates or settings: everything renders again)."""
+        self.renderer = renderer
+        self.settings = settings
+        self.texts = {}
+        self.used = set()
+
+    def forget_unused(self) -> None:
+        """Drop renderings this pass did not ask for (a removed block, another report)."""
+        for slot in self.texts.keys() - self.used:
+            del self.texts[slot]
+        self.used = set()
+
+
+def template_files(root: Path) -> tuple[tuple[str, int, int], ...] | None:
+    """(path, size, mtime) of every file under the vault's templates folder, None when
+    there is none: renderings are kept only while this stays the same."""
+    base = os.path.join(root, VAULT_TEMPLATES)
+    if not os.path.isdir(base):
+        return None
+    found = []
+    for folder, dirs, files in os.walk(base):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            found.append((path, st.st_size, st.st_mtime_ns))
+    return tuple(found)
 
 
 def _fill_note(

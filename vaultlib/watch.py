@@ -6,7 +6,8 @@ move) and wakes one loop; the loop waits for a quiet period after the last
 event (and, on inotify, for the `closed` that ends an in-place write, bounded by
 `max_wait`), then re-indexes exactly those paths, records stage moves made by
 hand (`moves`), rebuilds the snapshot and lets the reports layer rewrite what
-changed (skip-unchanged, through a fresh `Writer` per pass). Everything kith
+changed (a `ReportCache` kept across passes renders only the reports whose data
+changed; skip-unchanged, through a fresh `Writer` per pass). Everything kith
 writes itself (reports, filled blocks, move lines, temp files, the cache, the
 lock) is recognised and never triggers work, so the vault goes quiet after each
 save. It also owns the watcher's safety nets: a periodic stat-only rescan, the
@@ -341,7 +342,8 @@ class Watcher:
 
     `today_fn` is called once per loop tick (the day rollover); `out` receives one
     dict per event (`ready`, `regenerated`, `problem`, `notice`, `error`, `stopped`).
-    `write_reports(vault, today, writer)` defaults to `vaultlib.reports.write_reports`.
+    `write_reports(vault, today, writer)` defaults to a `vaultlib.reports.ReportCache` (which
+    calls `write_reports`, rendering again only the reports whose data changed).
     `start()` returns at once; `wait_ready()` and the `passes` queue let callers wait.
     """
 
@@ -774,6 +776,8 @@ class Watcher:
                     for p in paths:
                         self._open.pop(p, None)
         reconcile_due = now >= self._next_reconcile and not busy
+        if templates_dirty or config_dirty:
+            self._forget_renderings()
         if config_dirty and self._reload_config():
             self._pass("config", set(), full=False, force_reports=True)
             paths, rescan = set(), None
@@ -920,10 +924,18 @@ class Watcher:
 
     def _write_reports_fn(self) -> WriteReports:
         if self._write_fn is None:
-            from .reports import write_reports  # the reports layer (issue 3)
+            from .reports import ReportCache  # the reports layer (issue 3)
 
-            self._write_fn = write_reports
+            # Keeps the last pass's renderings: a report whose data did not change is
+            # not rendered again (only checked against its file).
+            self._write_fn = ReportCache()
         return self._write_fn
+
+    def _forget_renderings(self) -> None:
+        """Templates or settings changed: the next pass renders every report afresh."""
+        reset = getattr(self._write_fn, "reset", None)
+        if callable(reset):
+            reset()
 
     def _initial_pass(self) -> None:
         t0 = time.perf_counter()
