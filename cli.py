@@ -80,7 +80,13 @@ def err(message: str) -> None:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """An array prints one element per line (compact, so `grep` and `jq` both work and
+    10,000 contacts encode in C, ~10× faster than indented); anything else is indented."""
+    if isinstance(data, list):
+        items = [json.dumps(item, ensure_ascii=False) for item in data]
+        click.echo("[\n" + ",\n".join(items) + "\n]" if items else "[]")
+    else:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def problem_summary(problems: tuple[Problem, ...] | list[Problem]) -> None:

@@ -248,7 +248,9 @@ def test_racy_same_tick_edit_is_seen(vault: Path):
     assert ada.interactions[0].summary == "HELLO"
 
     # Written long after the last edit: the stat key is trusted (and would hide the edit).
+    # (The record cache alone: the manifest, which kept the fresh note's record, is gone.)
     save_cache(state, config.fingerprint(), st.st_mtime_ns + 60_000_000_000, entries)
+    cache_path(state, MANIFEST_FILE).unlink()
     idx = index(vault)
     assert idx.stats.parsed == 0
     ada = next(c for c in idx.vault().contacts if c.name == "Ada Lovelace")
@@ -388,3 +390,31 @@ def test_refresh_of_a_renamed_folder_rekeys_its_notes(vault: Path):
     v = idx.vault(changed)
     assert v.contacts == ()  # Contacts/ is not a people folder
     assert snapshot(v) == snapshot(index(vault, save=False).vault())
+
+
+def test_a_block_kith_fills_keeps_the_next_run_on_the_stored_snapshot(vault: Path, run_cli):
+    """`kith report` writes into a note; the note's record cannot change by it (generated
+    blocks are never contact), so the next run re-parses only that note and trusts the rest."""
+    (vault / "Home.md").write_text("# Home\n<!-- kith:overdue -->\n<!-- /kith:overdue -->\n")
+    backdate(vault)
+    before = snapshot(index(vault).vault())
+    assert run_cli(vault, "--today", "2026-11-20", "report").exit_code == 0
+    assert "kith-hash" in (vault / "Home.md").read_text()  # the block was filled
+    cache_path(vault / ".kith", CACHE_FILE).unlink()  # proves the records are not loaded
+    idx = index(vault)
+    assert snapshot(idx.vault()) == before
+    assert idx.stats.parsed == 0
+
+
+def test_a_racy_edit_with_the_same_stat_key_is_caught_by_the_manifest(vault: Path):
+    """A note saved twice within one timestamp tick keeps its stat key; the manifest kept its
+    record because it was fresh when stored, and the re-parse sees the difference."""
+    note = vault / "People/Ada Lovelace.md"
+    note.write_text(ADA)  # fresh: within the racy window of the coming scan
+    st = os.lstat(note)
+    index(vault).vault()
+    note.write_text(ADA.replace("hello", "HELLO"))
+    os.utime(note, ns=(st.st_atime_ns, st.st_mtime_ns))
+    idx = index(vault)
+    ada = next(c for c in idx.vault().contacts if c.name == "Ada Lovelace")
+    assert ada.interactions[0].summary == "HELLO"

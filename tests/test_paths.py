@@ -354,3 +354,14 @@ def test_safe_name_stays_inside_vault(tmp_path: Path) -> None:
         stem = safe_note_name(hostile)
         target = resolve_inside(tmp_path, stem + ".md")
         assert os.path.dirname(target) == str(tmp_path.resolve())
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_scan_fast_path_agrees_with_is_ignored_name(stem: str):
+    """The scan decides plain `.md` names inline; it must skip exactly what the rules skip."""
+    from vaultlib.scan import _leftover_md
+
+    for name in (stem + ".md", "#" + stem + ".md", "~" + stem + ".md", stem + "~.md"):
+        if name.startswith("."):
+            continue
+        assert _leftover_md(name) == is_ignored_name(name)

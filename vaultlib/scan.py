@@ -151,6 +151,12 @@ _S_IFREG = 0o100000
 _DARWIN = sys.platform == "darwin"
 
 
+def _leftover_md(name: str) -> bool:
+    """`is_ignored_name` for a name ending in `.md` that does not start with a dot: only
+    the patterns that can match such a name are tried (tests check the two agree)."""
+    return name[0] in "#~" and is_ignored_name(name)
+
+
 def scan_keys(config: Config) -> tuple[dict[str, StatKey], list[Problem]]:
     """Every note's vault-relative path and stat key, and the problems seen while walking.
 
@@ -185,7 +191,7 @@ def scan_keys(config: Config) -> tuple[dict[str, StatKey], list[Problem]]:
                     and name.endswith(".md")
                     and name[0] != "."
                     and "onflict" not in name
-                    and not is_ignored_name(name)
+                    and not _leftover_md(name)
                 ):
                     keys[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
                     continue

@@ -93,6 +93,7 @@ _READ_EVENTS = frozenset({"opened", "closed_no_write"})
 _WATCHDOG_LOGGER = "watchdog.observers"
 GIT_RECHECK = 0.2  # seconds between checks while git is busy
 CACHE_SAVE_EVERY = 5.0  # seconds: the index cache is saved at most this often (and at stop)
+CACHE_SAVE_IDLE = 3.0  # seconds without file events before the cache is saved
 WATCH_BUDGET_SHARE = 0.75  # warn when the vault alone needs this share of max_user_watches
 POLL_INTERVAL = 1.0
 PASSES_KEPT = 1000
@@ -1210,6 +1211,10 @@ class Watcher:
         now = time.monotonic()
         if not force and now - self._cache_saved_at < CACHE_SAVE_EVERY:
             return
+        with self._lock:
+            busy = bool(self._pending) or now - self._last_event < CACHE_SAVE_IDLE
+        if not force and busy:
+            return  # a save takes ~1 s at 100k notes: never while the user is saving notes
         if self._vault_state() != "same":
             return  # never recreate a vanished vault through the cache folder
         self._cache_dirty = False
