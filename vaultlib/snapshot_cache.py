@@ -65,6 +65,12 @@ def encode(vault: Vault, run_problems: Iterable[Problem]) -> tuple[Any, ...]:
             list(vault.block_notes))  # fmt: skip
 
 
+class _Days(dict[int, date]):
+    def __missing__(self, ordinal: int) -> date:
+        d = self[ordinal] = date.fromordinal(ordinal)
+        return d
+
+
 def decode(data: Any, config: Config, run_problems: Iterable[Problem]) -> Vault | None:
     """The Vault `encode` was given (with this run's problems merged back in), or None when
     the data is not a snapshot this kith wrote."""
@@ -78,15 +84,10 @@ def _decode(data: Any, config: Config, run_problems: Iterable[Problem]) -> Vault
     layout, contacts_t, goals_t, dated_t, problems_t, shared, blocks = data
     if layout != LAYOUT:
         return None
-    days: dict[int, date] = {}
+    days = _Days()  # one date object per day, looked up in C
 
     def day(o: int | None) -> date | None:
-        if o is None:
-            return None
-        d = days.get(o)
-        if d is None:
-            d = days[o] = date.fromordinal(o)
-        return d
+        return None if o is None else days[o]
 
     new = tuple.__new__  # what a named tuple's constructor does, without the call overhead
     contacts = []
@@ -99,15 +100,15 @@ def _decode(data: Any, config: Config, run_problems: Iterable[Problem]) -> Vault
                 Birthday(*bday) if bday else None,
                 t[10], t[11], t[12], t[13], t[14], tuple(t[15]), tuple(t[16]), tuple(t[17]),
                 tuple(t[18]), t[19], day(t[20]),
-                tuple([new(Interaction, (day(i[0]), i[1], i[2], i[3], i[4], i[5]))
+                tuple([new(Interaction, (days[i[0]], i[1], i[2], i[3], i[4], i[5]))
                        for i in t[21]]),
-                tuple([new(Move, (day(m[0]), m[1], m[2], m[3], m[4])) for m in t[22]]),
+                tuple([new(Move, (days[m[0]], m[1], m[2], m[3], m[4])) for m in t[22]]),
             )
         )  # fmt: skip
     goals = tuple(
         Goal(g[0], g[1], g[2], g[3], day(g[4]), day(g[5]), g[6], g[7], g[8], g[9]) for g in goals_t
     )
-    dated = tuple(DatedNote(day(n[0]), n[1], n[2], tuple(n[3])) for n in dated_t)  # type: ignore[arg-type]
+    dated = tuple(DatedNote(days[n[0]], n[1], n[2], tuple(n[3])) for n in dated_t)
     # The same order `VaultBuilder` produces: config, scan, then note problems, sorted stably.
     problems = [*config.problems, *run_problems, *(Problem(*p) for p in problems_t)]
     problems.sort(key=Problem.sort_key)
