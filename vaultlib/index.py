@@ -187,7 +187,7 @@ class Index:
         if self._builder is None or changed is None:
             self._builder = VaultBuilder(self.config, records, track=track)
             v = self._builder.build(self.scan_problems)
-            if self._snapshot_due:
+            if self._snapshot_due and not track:  # the watcher keeps its own; CLI runs store it
                 self._snapshot_due = False
                 self._store_snapshot(v)
         else:
