@@ -903,3 +903,11 @@ def test_log_date_boundaries_are_real_dates() -> None:
     assert add_log_line(text, LOG, f"- {day} z", day) == (
         "## Log\n- 2026-02-30 typo\n- 2026-02-28 z\n- 2026-03-01 b\n"
     )
+
+
+def test_a_lone_cr_line_ending_never_swallows_the_next_empty_line() -> None:
+    """Found by hypothesis: the note's first ending is a lone `\\r`, so that is the ending the
+    new line gets; before an empty `\\n` line the two would read as one `\\r\\n`."""
+    text = "\r0\n# LOG\n\n\n"
+    result = add_log_line(text, LOG, "- 2026-01-05 fuzz", date(2026, 1, 5))
+    assert result == "\r0\n# LOG\n\n- 2026-01-05 fuzz\r\n\n"  # both blank lines kept

@@ -607,7 +607,10 @@ def _insert_line(lines: list[str], index: int, content: str, eol: str) -> str:
     if index == len(lines) and lines and not line_ending(lines[-1]):
         # Appending after a last line without an ending: keep "no final newline".
         return "".join(lines[:-1]) + lines[-1] + eol + content
-    return "".join(lines[:index]) + content + eol + "".join(lines[index:])
+    rest = "".join(lines[index:])
+    if eol == "\r" and rest.startswith("\n"):
+        eol = "\r\n"  # a lone `\r` before an empty `\n` line would merge with it into one ending
+    return "".join(lines[:index]) + content + eol + rest
 
 
 def add_log_line(text: str, headings: Sequence[str], entry: str, entry_date: date) -> str:
