@@ -4,7 +4,7 @@ This module owns finding the `---` block on line 1, turning its YAML into plain
 Python values with YAML 1.2 rules (`no`, `0123`, `7:30` and `2024-01-05` stay
 strings), and every hardening rule around it: duplicate keys, aliases, tags,
 depth, size and node limits, each reported as a `Problem` with the file line.
-Flat front matter goes through a small hand-written fast path (which keeps what
+Flat front matter goes through a small hand-written fast path (which can keep what
 it made of each line, as vaults repeat lines); everything else through PyYAML's
 pure-Python composer and our own node walker, which is the reference the fast
 path is tested against. It never touches the disk, never writes YAML, never uses
@@ -87,20 +87,23 @@ def read_front_matter(text: str, path: str) -> FrontMatter:
     with the text comes back as a `Problem`, and `data` is None whenever there
     is an error, so the caller can skip the note.
     """
-    return FrontMatter(*_read_parts(text, path, use_fast=True))
-
-
-def front_matter_parts(text: str, path: str) -> Parts:
-    """read_front_matter as the tuple (data, key_lines, body_line, body_offset, problems),
-    for the indexer, which reads every note of the vault."""
-    return _read_parts(text, path, use_fast=True)
+    return FrontMatter(*front_matter_parts(text, path))
 
 
 def _read(text: str, path: str, *, use_fast: bool) -> FrontMatter:
-    return FrontMatter(*_read_parts(text, path, use_fast=use_fast))
+    return FrontMatter(*front_matter_parts(text, path, use_fast=use_fast))
 
 
-def _read_parts(text: str, path: str, *, use_fast: bool) -> Parts:
+def front_matter_parts(
+    text: str, path: str, *, shared: bool = False, use_fast: bool = True
+) -> Parts:
+    """read_front_matter as the tuple (data, key_lines, body_line, body_offset, problems),
+    for the indexer, which reads every note of the vault.
+
+    With `shared`, a value read from a line seen before (in any note) is the object made
+    for it then, lists and keys excepted: much faster on a vault, where lines repeat, and
+    for callers that keep no value of the front matter beyond the note. `use_fast=False`
+    is for tests: the slow path alone, the reference for the fast path."""
     if text.startswith("---\n"):  # the usual line 1, known without the regex
         start = after_break = 4
     else:
@@ -116,7 +119,8 @@ def _read_parts(text: str, path: str, *, use_fast: bool) -> Parts:
         return _unclosed(path)
     block_end, body_offset = found
     block = text[start:block_end]
-    body_line = 3 + _count_eols(block)  # line 1, the block's lines, the closing line
+    # line 1, the block's lines, the closing line
+    body_line = 3 + (block.count("\n") if "\r" not in block else _count_eols(block))
     if len(block) * 4 > MAX_BYTES:
         size = len(block.encode("utf-8", "surrogatepass"))
         if size > MAX_BYTES:
@@ -124,7 +128,7 @@ def _read_parts(text: str, path: str, *, use_fast: bool) -> Parts:
             hint = "move long text out of the properties and into the note body"
             return None, {}, body_line, body_offset, (Problem(path, 1, message, hint),)
     if use_fast:
-        fast = _fast_parse(block)
+        fast = _fast_parse(block, shared)
         if fast is not None:
             return fast[0], fast[1], body_line, body_offset, ()
     try:
@@ -164,8 +168,6 @@ def _find_closer(text: str, start: int) -> tuple[int, int] | None:
 
 
 def _count_eols(block: str) -> int:
-    if "\r" not in block:
-        return block.count("\n")
     return block.count("\n") + block.count("\r") - block.count("\r\n")
 
 
@@ -270,8 +272,8 @@ def resolve_plain(value: str) -> Any:
 # Accepts only flat front matter it is sure about and returns None ("not
 # handled") for anything else; the slow path then gives the answer. The
 # property test in tests/test_frontmatter.py holds the two paths to the same
-# result. Written for speed: str methods first, a regex only where needed, and
-# each line read once per process (see _FAST_LINES).
+# result. Written for speed: str methods first, a regex only where needed, and,
+# when asked, each line read once per process (see _FAST_LINES).
 
 _FAST_KEY_RE = re.compile(r"\w(?:[\w .\-]*[\w.\-])?\Z")
 _FAST_KEYS_SEEN: set[str] = set()  # keys that passed _FAST_KEY_RE (vaults reuse few names)
@@ -286,10 +288,8 @@ _FLOW_TAIL_RE = re.compile(r"(?:[ ]+(?:\#.*)?)?\Z")
 _BAIL: Any = object()
 
 
-# What _fast_line made of each line, by line text: vaults repeat many lines (`type: person`,
-# `tags: [x]`, `  - "[[Ada]]"`). A key or text value is kept as where it sits in the line and
-# cut out again on each use, so that every note gets objects of its own, exactly as when
-# the line is read afresh; a line with a number in it is not kept (see _recipe).
+# What _fast_line made of each line, by line text, for _fast_parse(shared=True): vaults
+# repeat many lines (`type: person`, `tags: [x]`, `  - "[[Ada]]"`).
 _BLANK, _ITEM, _KEY = 0, 1, 2
 _BLANK_LINE = (_BLANK, 0, None)
 _NO_VALUE: Any = object()  # `key:` with nothing after it: a block list may follow
@@ -297,8 +297,10 @@ _FAST_LINES: dict[str, tuple[int, Any, Any]] = {}
 _MAX_FAST_LINES = 32768
 
 
-def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
-    """Parse flat front matter, or return None when it is not sure."""
+def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """Parse flat front matter, or return None when it is not sure.
+
+    `shared`: see front_matter_parts (a flow list is kept as a tuple and copied out)."""
     lines = _EOL_RE.split(block) if "\r" in block else block.split("\n")
     if lines[-1] == "":
         lines.pop()
@@ -308,27 +310,22 @@ def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     list_key: str | None = None  # the `key:` whose block list items may follow
     items: list[Any] = []
     indent = -1
-    known = _FAST_LINES
+    known = _FAST_LINES if shared else None
     for number, line in enumerate(lines, 2):
-        entry = known.get(line)
+        entry = known.get(line) if known is not None else None
         if entry is not None:
             kind, arg, value = entry
             if kind == _KEY:
-                arg = line[:arg]  # kept as its length
-            if type(value) is slice:
-                value = line[value]
-            elif type(value) is tuple:  # a flow list of texts
-                value = list(map(line.__getitem__, value))
+                arg = line[:arg]  # the key is kept as its length: this note's own key
         else:
             entry = _fast_line(line)
             if entry is None:
                 return None
             kind, arg, value = entry
-            recipe = _recipe(line, value)
-            if recipe is not _BAIL:
+            if known is not None:
                 if len(known) >= _MAX_FAST_LINES:
                     known.clear()
-                known[line] = (kind, len(arg) if kind == _KEY else arg, recipe)
+                known[line] = (kind, len(arg), value) if kind == _KEY else entry
         if kind == _KEY:
             if arg in data:
                 return None
@@ -338,7 +335,8 @@ def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
                 list_key = arg
                 indent = -1
                 value = None
-            elif type(value) is list:  # a flow list
+            elif type(value) is tuple:  # a flow list
+                value = list(value)
                 nodes += len(value)
             data[arg] = value
             nodes += 2
@@ -355,26 +353,6 @@ def _fast_parse(block: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     if nodes > MAX_NODES:
         return None
     return data, key_lines
-
-
-def _recipe(line: str, value: Any) -> Any:
-    """How _fast_parse makes `value` again from `line`: a text as its slice of the line
-    (every text value is one), a flow list of texts as a tuple of slices; _BAIL for
-    anything else with a number or a null in it, which is read afresh each time."""
-    if value is None or value is True or value is False or value is _NO_VALUE:
-        return value  # one object for everyone anyway
-    if type(value) is str:
-        start = line.find(value)
-        return slice(start, start + len(value))
-    if type(value) is list:
-        slices = []
-        for item in value:
-            if type(item) is not str:
-                return _BAIL
-            start = line.find(item)
-            slices.append(slice(start, start + len(item)))
-        return tuple(slices)
-    return _BAIL
 
 
 def _fast_line(line: str) -> tuple[int, Any, Any] | None:
@@ -412,7 +390,7 @@ def _fast_line(line: str) -> tuple[int, Any, Any] | None:
         return None
     if value[0] == "[":
         items = _fast_flow_list(value)
-        return None if items is None else (_KEY, key, items)
+        return None if items is None else (_KEY, key, tuple(items))
     value = _fast_scalar(value)
     return None if value is _BAIL else (_KEY, key, value)
 

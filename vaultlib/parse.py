@@ -245,7 +245,7 @@ def _body_links(text: str, first_line: int) -> list[tuple[str, int, str]]:
         target = _target(m.group(1))
         if target:
             hits.append((start, target))
-    if "](" in text:
+    if _has_md_link(text):
         hits += _md_links(text)
         hits.sort()
     line, last = first_line, 0
@@ -259,6 +259,19 @@ def _body_links(text: str, first_line: int) -> list[tuple[str, int, str]]:
         last = pos
         found.append((target, line, ctx))
     return found
+
+
+def _has_md_link(text: str) -> bool:
+    """`"](" in text`, found from the `(`s: a one-character search is a memchr, many times
+    faster than looking for the pair, and most notes have few `(`."""
+    i = text.find("(", 1)
+    for _ in range(8):
+        if i < 0:
+            return False
+        if text[i - 1] == "]":
+            return True
+        i = text.find("(", i + 1)
+    return "](" in text
 
 
 def _md_links(text: str) -> list[tuple[int, str]]:
@@ -469,6 +482,16 @@ def _iso_day(day: str) -> date | None:
         return None
 
 
+def _own_front_matter(text: str, path: str, shared: dict[str, Any] | None) -> dict[str, Any]:
+    """Front matter read with shared=True, again with values of its own, for a record that
+    keeps it. The keys stay those of the first reading, which were the note's own already
+    (and which the fast path may have kept as the first of their name)."""
+    data = front_matter_parts(text, path)[0]
+    if not shared or not data:
+        return data or {}
+    return dict(zip(shared, data.values()))
+
+
 def _property_date(fm: dict[str, Any] | None) -> date | None:
     if fm:
         for key in ("date", "Date"):
@@ -511,13 +534,14 @@ class NoteParser:
         if not fm:
             return False
         t = fm.get("type")
-        for v in _as_list(t):
-            if isinstance(v, str) and (
-                v.casefold() in self.people_types
-                or (link_target(v) or "").casefold() in self.people_types
-            ):
-                return True
-        if self.people_tags & tags:
+        if t is not None:
+            for v in _as_list(t):
+                if isinstance(v, str) and (
+                    v.casefold() in self.people_types
+                    or (link_target(v) or "").casefold() in self.people_types
+                ):
+                    return True
+        if not self.people_tags.isdisjoint(tags):
             return True
         if self.people_categories:
             for v in _as_list(fm.get("categories")):
@@ -528,7 +552,7 @@ class NoteParser:
 
     def parse(self, path: str, data: bytes) -> NoteRecord:
         rec = NoteRecord(path)
-        stem = path.rsplit("/", 1)[-1][:-3]
+        stem = path[path.rfind("/") + 1 : -3]
         if len(data) > MAX_NOTE_BYTES:
             rec.problems.append(Problem(path, None, f"is {len(data)} bytes, over the {MAX_NOTE_BYTES} byte limit; skipped",
                                         "split the note, or move large content out of the vault"))  # fmt: skip
@@ -546,13 +570,20 @@ class NoteParser:
                                         "re-save the note as UTF-8 in your editor"))  # fmt: skip
             return rec
         rec.has_blocks = "<" in text and "<!-- kith:" in text  # "<" first: a fast scan
-        fm, key_lines, body_line, body_offset, fm_problems = front_matter_parts(text, path)
+        # Persons and goals keep their front matter in the record, so it must be theirs alone;
+        # any other note may share values with other notes (see front_matter_parts).
+        shared = not path.startswith(self.people_prefixes)
+        fm, key_lines, body_line, body_offset, fm_problems = front_matter_parts(
+            text, path, shared=shared
+        )
         if fm_problems:
             rec.problems.extend(fm_problems)
             if any(p.severity == ERROR for p in fm_problems):
                 return rec
         fm_tags = _fm_tags(fm.get("tags")) if fm else set()
         if self.is_person(path, fm, fm_tags):
+            if shared:
+                fm = _own_front_matter(text, path, fm)
             rec.kind = PERSON
             rec.fm = fm or {}
             rec.person = read_person(
@@ -563,6 +594,8 @@ class NoteParser:
             self._parse_log(rec, body, body_line)
             return rec
         if fm and isinstance(fm.get("type"), str) and fm["type"].strip().casefold() == "goal":
+            if shared:
+                fm = _own_front_matter(text, path, fm)
             rec.kind = GOAL
             rec.fm = fm
             rec.title = stem
