@@ -87,6 +87,11 @@ def split_target(inner: str) -> tuple[str, str | None]:
     return target, (shown.strip() or None)
 
 
+def link_target(value: str) -> str | None:
+    m = parse._WIKI.search(value)
+    return (split_target(m.group(1))[0] or None) if m else None
+
+
 def display_text(value: str) -> str:
     def repl(m: re.Match[str]) -> str:
         target, shown = split_target(m.group(1))
@@ -106,11 +111,21 @@ def strip_line(text: str) -> str:
 
 
 @settings(max_examples=500)
+@given(st.lists(_texts(_LINE_PIECES, 8), max_size=4))
+def test_property_links_are_link_target(values: list[str]) -> None:
+    fm = {f"k{i}": v for i, v in enumerate(values)} | {"list": values}
+    want = [(t, 1, "") for t in map(link_target, [*values, *values]) if t]
+    assert parse._fm_links(fm, {}) == want
+    assert parse._fm_links(fm, {}) == want  # again, from what the first call kept
+
+
+@settings(max_examples=500)
 @given(_texts(_LINE_PIECES))
 def test_line_helpers_are_their_definitions(text: str) -> None:
     assert parse._DIRECTION_TAG.findall(text) == _DIRECTION_TAG.findall(text)
     assert parse._DIRECTION_TAG.sub("", text) == _DIRECTION_TAG.sub("", text)
     assert parse.split_target(text) == split_target(text)
+    assert parse.link_target(text) == link_target(text)
     assert parse.display_text(text) == display_text(text)
     assert parse._strip_line(text) == strip_line(text)
 
@@ -203,3 +218,18 @@ def test_fast_path_reads_values_starting_with_a_dash() -> None:
     assert frontmatter._fast_parse(block) is not None
     text = "---\n" + block + "---\n"
     assert repr(_read(text, "a.md", use_fast=True)) == repr(_read(text, "a.md", use_fast=False))
+
+
+_MOVE_PIECES = ["stage", "Stage", "ſtage", "ring", "RING", "rings", " ", ":", "a", "→", "->", "cold", "buddy"]  # fmt: skip
+
+
+@given(_texts(_MOVE_PIECES, 8))
+def test_a_log_line_is_a_move_exactly_when_move_matches(rest: str) -> None:
+    """_parse_log tries _MOVE only when _KIND's word allows it."""
+    parser = parse.NoteParser(config_from_dict(Path("/nonexistent-vault"), {}))
+    rec = parser.parse("People/Ada.md", f"## Log\n- 2026-01-02 {rest}\n".encode())
+    said = parse._LOG_ITEM.match(f"- 2026-01-02 {rest}")
+    assert said is not None
+    is_move = parse._MOVE.match(f"- 2026-01-02 {rest}"[said.end() :].rstrip()) is not None
+    assert len(rec.moves) + len(rec.problems) == (1 if is_move else 0)
+    assert len(rec.log) == (0 if is_move else 1)

@@ -295,6 +295,7 @@ _BLANK_LINE = (_BLANK, 0, None)
 _NO_VALUE: Any = object()  # `key:` with nothing after it: a block list may follow
 _FAST_LINES: dict[str, tuple[int, Any, Any]] = {}
 _MAX_FAST_LINES = 32768
+_MAX_KEPT_LINE = 200  # characters: longer lines seldom repeat
 
 
 def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[str, int]] | None:
@@ -322,7 +323,7 @@ def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[
             if entry is None:
                 return None
             kind, arg, value = entry
-            if known is not None:
+            if known is not None and len(line) <= _MAX_KEPT_LINE:
                 if len(known) >= _MAX_FAST_LINES:
                     known.clear()
                 known[line] = (kind, len(arg), value) if kind == _KEY else entry

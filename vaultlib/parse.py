@@ -176,7 +176,8 @@ def _direction(text: str) -> str | None:
 
 
 def _kind_of(text: str, default: str) -> str:
-    word = text.split(None, 1)[0].strip(":,.").casefold() if text.strip() else ""
+    words = text.split(None, 1)
+    word = words[0].strip(":,.").casefold() if words else ""
     return word if word in INTERACTION_KINDS else default
 
 
@@ -235,26 +236,31 @@ def _without_blocks(text: str, path: str, body: str, body_line: int) -> str:
 def _body_links(text: str, first_line: int) -> list[tuple[str, int, str]]:
     """(target, line, line text) for every link in visible text that may count as contact."""
     found: list[tuple[str, int, str]] = []
-    if "[" not in text:  # both kinds of link start with one
+    first = text.find("[")  # both kinds of link start with one: the regexes start there
+    if first < 0:
         return found
-    hits: list[tuple[int, str]] = []
-    for m in _WIKI.finditer(text):
+    # (position, target) or, for a wiki link, (position, what is inside the brackets) whose
+    # target is read only if the link is kept
+    hits: list[tuple[int, str, bool]] = []
+    for m in _WIKI.finditer(text, first):
         start = m.start()
         if start > 0 and text[start - 1] == "!":
             continue  # embed
-        target = _target(m.group(1))
-        if target:
-            hits.append((start, target))
+        hits.append((start, m.group(1), True))
     if _has_md_link(text):
-        hits += _md_links(text)
+        hits += [(pos, target, False) for pos, target in _md_links(text)]
         hits.sort()
     line, last = first_line, 0
-    for pos, target in hits:
+    for pos, target, wiki in hits:
         start = text.rfind("\n", 0, pos) + 1  # the link's line
         end = text.find("\n", pos)
         ctx = text[start:end] if end >= 0 else text[start:]
         if "[ ]" in ctx and _UNCHECKED.match(ctx):
             continue  # an intention ("- [ ] email [[Sam]]"), not contact
+        if wiki:
+            target = _target(target)
+            if not target:
+                continue
         line += text.count("\n", last, pos)  # lines are counted only up to links kept
         last = pos
         found.append((target, line, ctx))
@@ -313,18 +319,49 @@ def _fm_tags(value: object) -> set[str]:
     return out
 
 
+# Where link_target's answer sits in a property value (`"[[Ada|A]]"` -> 2, 5), by value, as
+# a vault repeats its links (`"[[Ada]]"` in every meeting with Ada). The target is cut out of
+# the value each time, so that every note gets a string of its own. () for no target.
+_TARGET_SPANS: dict[str, tuple[int, int] | tuple[()]] = {}
+_MAX_TARGET_SPANS = 32768
+
+
 def _fm_links(fm: dict[str, Any], key_lines: dict[str, int]) -> list[tuple[str, int, str]]:
     out: list[tuple[str, int, str]] = []
+    spans = _TARGET_SPANS
     for key, value in fm.items():
         for item in value if isinstance(value, list) else (value,):
-            # link_target, inline: most notes have many properties and few links
             if isinstance(item, str) and "[[" in item:
-                m = _WIKI.search(item)
-                if m:
-                    target = _target(m.group(1))
-                    if target:
-                        out.append((target, key_lines.get(key, 1), ""))
+                span = spans.get(item)
+                if span is None:
+                    span = _target_span(item) if len(item) <= 200 else None
+                    if span is None:  # long, or not a slice of the value: read it each time
+                        target = link_target(item)
+                        if target:
+                            out.append((target, key_lines.get(key, 1), ""))
+                        continue
+                    if len(spans) >= _MAX_TARGET_SPANS:
+                        spans.clear()
+                    spans[item] = span
+                if span:
+                    out.append((item[span[0] : span[1]], key_lines.get(key, 1), ""))
     return out
+
+
+def _target_span(value: str) -> tuple[int, int] | tuple[()] | None:
+    """Where link_target(value) is in `value`: () when it is None, None when a `\\|` in the
+    link makes it no slice of the value."""
+    m = _WIKI.search(value)
+    if not m:
+        return ()
+    inner = m.group(1)
+    if "\\" in inner:
+        return None
+    target = _target(inner)
+    if not target:
+        return ()
+    start = m.start(1) + inner.find(target)  # after the spaces strip() took off
+    return start, start + len(target)
 
 
 # --- person fields ----------------------------------------------------------------
@@ -341,10 +378,12 @@ def _as_list(value: object) -> list[Any]:
 
 
 def _text(value: object) -> str | None:
-    if value is None or value == "" or value == []:
+    if isinstance(value, str):  # the usual case, first
+        return value.strip() or None
+    if value is None or value == []:
         return None
     if isinstance(value, list):
-        value = value[0] if value else None
+        value = value[0]
         if value is None:
             return None
     if isinstance(value, bool):
@@ -675,7 +714,11 @@ class NoteParser:
                                             "use YYYY-MM-DD", WARNING))  # fmt: skip
                 continue
             rest = text[m.end() :].rstrip()
-            mv = _MOVE.match(rest)
+            km = _KIND.match(rest)
+            word = km.group(1).casefold() if km else None
+            # a move is `stage: a → b`, whose word _KIND reads (unless it is spelt with a
+            # letter beyond A-Z that IGNORECASE matches, such as 'ſ': then _KIND fails)
+            mv = _MOVE.match(rest) if word is None or word in ("stage", "ring") else None
             if mv:
                 old, new = mv.group(1).strip().casefold(), mv.group(2).strip().casefold()
                 bad = [r for r in (old, new) if r not in self.config.rings]
@@ -687,11 +730,8 @@ class NoteParser:
                 continue
             direction = _direction(rest)
             kind, summary = "note", rest
-            km = _KIND.match(rest)
-            if km:
-                word = km.group(1).casefold()
-                if word in INTERACTION_KINDS:
-                    kind, summary = word, km.group(2)
+            if km and word in INTERACTION_KINDS:
+                kind, summary = word, km.group(2)
             log.append((d.toordinal(), kind, direction, _strip_line(summary), n))
 
 
