@@ -235,10 +235,10 @@ def test_racy_same_tick_edit_is_seen(vault: Path):
     state = vault / ".kith"
     config = load_config(vault)
     _, entries = load_cache(state, config.fingerprint())
-    stale_record = entries["People/Ada Lovelace.md"][3]
+    stale_record = entries["People/Ada Lovelace.md"][3:]  # (record blob, is a person)
     note.write_text(ADA.replace("hello", "HELLO"))  # same size
     st = os.lstat(note)
-    entries["People/Ada Lovelace.md"] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, stale_record)
+    entries["People/Ada Lovelace.md"] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, *stale_record)
 
     # The cache was written in the same second as the edit: re-parse.
     save_cache(state, config.fingerprint(), st.st_mtime_ns + 500_000_000, entries)

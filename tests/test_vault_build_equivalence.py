@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from vaultlib.config import Config
 from vaultlib.links import Resolver
 from vaultlib.parse import NoteParser, NoteRecord
+from vaultlib.records import RecordStore
 from vaultlib.vault import Vault, VaultBuilder
 
 CFG = Config(root=Path("/nonexistent"))
@@ -92,6 +93,28 @@ def test_updates_equal_a_full_build(seed: int, steps: list[tuple[str, bool]]):
         same(incremental, VaultBuilder(CFG, records, track=False).build())
     shuffled = dict(rnd.sample(sorted(records.items()), len(records)))
     same(VaultBuilder(CFG, shuffled, track=False).build(), builder.update(()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10**6), st.lists(st.tuples(st.sampled_from(ALL), st.booleans()), max_size=25))
+def test_a_record_store_builds_and_updates_as_a_dict_does(seed: int, steps: list[tuple[str, bool]]):
+    """The index keeps records encoded in a RecordStore, whose set of persons the builder
+    uses live: every build and update equals the one made from a plain dict."""
+    rnd = random.Random(seed)
+    records = {p: note(p, rnd) for p in ALL if rnd.random() < 0.6}
+    store = RecordStore()
+    for rec in records.values():
+        store.put(rec)
+    builder = VaultBuilder(CFG, store, track=True)
+    same(builder.build(), VaultBuilder(CFG, records, track=False).build())
+    for path, delete in steps:
+        if delete:
+            records.pop(path, None)
+            store.discard(path)
+        else:
+            records[path] = note(path, rnd)
+            store.put(records[path])
+        same(builder.update({path}), VaultBuilder(CFG, records, track=False).build())
 
 
 def test_a_one_shot_builder_turns_incremental_on_its_first_update():

@@ -1,7 +1,7 @@
 """kith's private state inside the vault: the cache files under `.kith/cache/`.
 
 This module owns the cache files and their headers: `index.marshal` (every note's
-parsed record with the stat key it was parsed from), `snapshot.marshal` (the vault
+parsed record, encoded as `records` keeps it, with the stat key it was parsed from), `snapshot.marshal` (the vault
 snapshot built from those records, encoded by `snapshot_cache`) and
 `manifest.marshal` (the stat keys and problem counts the snapshot was built from,
 read first so that a run where nothing changed loads nothing else). Files are
@@ -23,7 +23,7 @@ from typing import Any
 
 from . import __version__
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 CACHE_FILE = "index.marshal"
 SNAPSHOT_FILE = "snapshot.marshal"
 MANIFEST_FILE = "manifest.marshal"
@@ -32,7 +32,8 @@ MANIFEST_FILE = "manifest.marshal"
 # are part of every header, so a changed kith invalidates the cache even when the
 # version number did not move (an editable install, a development checkout).
 _PARSING_MODULES = ("parse.py", "frontmatter.py", "dates.py", "textutil.py", "config.py",
-                    "model.py", "cache.py", "vault.py", "links.py", "snapshot_cache.py")  # fmt: skip
+                    "model.py", "cache.py", "vault.py", "links.py", "snapshot_cache.py",
+                    "records.py")  # fmt: skip
 
 
 def _code_stamp() -> str:
@@ -107,7 +108,8 @@ def write_cache_file(state_dir: Path, name: str, fingerprint: str, extra: Any, b
 
 
 def load_cache(state_dir: Path, fingerprint: str) -> tuple[int, dict[str, Any]]:
-    """(written_ns, {path: (size, mtime_ns, ctime_ns, record_tuple)}); empty when unusable."""
+    """(written_ns, {path: (size, mtime_ns, ctime_ns, record_blob, is_usable_person)});
+    empty when unusable. A blob is the marshal dump of the record's tuple (see `records`)."""
     found = read_cache_file(state_dir, CACHE_FILE, fingerprint)
     if found is None:
         return 0, {}

@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import errno
 import gc
+import marshal
 import os
 import stat
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import snapshot_cache
 from .cache import (
+    CACHE_FILE,
     MANIFEST_FILE,
     SNAPSHOT_FILE,
+    cache_path,
     load_cache,
     read_cache_file,
     save_cache,
@@ -34,6 +37,7 @@ from .config import Config
 from .model import ERROR, WARNING, Problem
 from .parse import MAX_NOTE_BYTES, NoteParser, NoteRecord
 from .paths import is_ignored_name
+from .records import RecordStore, encode, is_usable_person, same_record
 from .scan import Entry, StatKey, scan_keys, scan_vault, stat_note
 from .vault import Vault, VaultBuilder
 
@@ -72,7 +76,7 @@ class Index:
     """The records of every note plus the stat key they were parsed from."""
 
     config: Config
-    _records: dict[str, NoteRecord] = field(default_factory=dict)
+    _records: RecordStore = field(default_factory=RecordStore)
     keys: dict[str, StatKey] = field(default_factory=dict)
     scan_problems: list[Problem] = field(default_factory=list)
     stats: IndexStats = field(default_factory=IndexStats)
@@ -84,7 +88,7 @@ class Index:
     _scan_ns: int = 0  # when the stat keys were taken (the racy-edit reference)
 
     @property
-    def records(self) -> dict[str, NoteRecord]:
+    def records(self) -> RecordStore:
         if self._deferred is not None:
             self._load_records()
         return self._records
@@ -96,6 +100,11 @@ class Index:
         written_ns, cached = load_cache(self.config.state_dir, self.config.fingerprint())
         self.stats = IndexStats()
         _fill(self, deferred.keys, written_ns, cached, None, self._save)
+
+    def snapshot_token(self) -> str | None:
+        """The stored snapshot's token while no note changed since it was stored (the vault
+        is then exactly that snapshot), else None. Stable across runs until a note changes."""
+        return self._deferred.token if self._deferred is not None else None
 
     def problem_counts(self) -> tuple[int, int]:
         """(errors, warnings) in the vault, without building it when the cache knows."""
@@ -141,15 +150,16 @@ class Index:
                     if rel in self.records:
                         gone.append(rel)
             self.scan_problems = sorted(problems.values(), key=Problem.sort_key)
+        store = self.records
         for rel in gone:
-            del self.records[rel]
+            store.discard(rel)
             self.keys.pop(rel, None)
             changed.add(rel)
-        for e, rec in zip(stale, parse_many(self.config, [e.path for e in stale])):
-            old = self.records.get(e.path)
+        for e, (blob, person, _) in zip(stale, parse_blobs(self.config, [e.path for e in stale])):
+            old = store.blobs.get(e.path)
             self.keys[e.path] = e.key
-            if old is None or old.to_tuple() != rec.to_tuple():
-                self.records[e.path] = rec
+            if old is None or not same_record(old, blob):
+                store.put_blob(e.path, blob, person)
                 changed.add(e.path)
         return changed
 
@@ -212,9 +222,9 @@ class Index:
         # kith itself writes generated blocks into (what it writes there is never contact,
         # so after `kith report` their record, and the snapshot, are unchanged).
         racy_after = self._scan_ns - RACY_NS
-        records = self._records
-        fresh = {p: records[p].to_tuple() for p, k in self.keys.items()
-                 if (k[1] >= racy_after or p in v.block_notes) and p in records}  # fmt: skip
+        blobs = self._records.blobs
+        fresh = {p: marshal.loads(blobs[p]) for p, k in self.keys.items()
+                 if (k[1] >= racy_after or p in v.block_notes) and p in blobs}  # fmt: skip
         try:
             write_cache_file(config.state_dir, SNAPSHOT_FILE, fp, token, encoded)
             write_cache_file(config.state_dir, MANIFEST_FILE, fp, (token, self._scan_ns),
@@ -244,36 +254,60 @@ _worker_parser: NoteParser | None = None
 
 def _init_worker(config: Config) -> None:
     global _worker_parser
+    gc.disable()  # a worker builds records and no cycles, then exits (see paused_gc)
     _worker_parser = NoteParser(config)
 
 
 def read_bytes(root: str, rel: str) -> bytes | OSError:
     """A note's bytes, never through a symlink, never blocking on a FIFO, and never more
     than the size limit allows (a larger file yields a placeholder the parser rejects)."""
+    return read_note(root, rel)[0]
+
+
+def read_note(root: str, rel: str) -> tuple[bytes | OSError, StatKey | None]:
+    """`read_bytes`, and the note's stat key as it was opened (from the open file, so it can
+    only be older than the bytes read: a later edit shows as a changed key next time).
+    The key comes from lstat when the note cannot be opened, and is None when it is gone."""
+    path = os.path.join(root, rel)
     try:
         fd = os.open(
-            os.path.join(root, rel),
-            os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0),
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         )
     except OSError as e:
-        return e
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return e, None
+        return e, (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return OSError(errno.EINVAL, "not a regular file")
-        if st.st_size > MAX_NOTE_BYTES:
-            return TooLarge(st.st_size)
-        chunks = []
-        budget = MAX_NOTE_BYTES + 1
-        while budget > 0:
-            chunk = os.read(fd, min(budget, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            budget -= len(chunk)
-        return b"".join(chunks)
     except OSError as e:
-        return e
+        os.close(fd)
+        return e, None
+    key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    try:
+        if not stat.S_ISREG(st.st_mode):
+            return OSError(errno.EINVAL, "not a regular file"), key
+        if st.st_size > MAX_NOTE_BYTES:
+            return TooLarge(st.st_size), key
+        # The bytes the key describes: as many as the size said (one read, as a rule), or
+        # fewer if the file shrank. Bytes appended since are not read; the key then differs
+        # from the next scan's, and the note is read again.
+        size = st.st_size
+        data = os.read(fd, size) if size else b""
+        if 0 < len(data) < size:
+            chunks = [data]
+            got = len(data)
+            while got < size:
+                chunk = os.read(fd, size - got)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                got += len(chunk)
+            data = b"".join(chunks)
+        return data, key
+    except OSError as e:
+        return e, key
     finally:
         os.close(fd)
 
@@ -284,10 +318,15 @@ class TooLarge(OSError):
         self.size = size
 
 
-def parse_paths(parser: NoteParser, root: str, paths: Iterable[str]) -> list[NoteRecord]:
+def parse_paths(
+    parser: NoteParser, root: str, paths: Iterable[str], keys: list[StatKey | None] | None = None
+) -> list[NoteRecord]:
+    """Read and parse each note; with `keys`, append each note's stat key as read to it."""
     out = []
     for rel in paths:
-        data = read_bytes(root, rel)
+        data, key = read_note(root, rel)
+        if keys is not None:
+            keys.append(key)
         if isinstance(data, TooLarge):
             rec = NoteRecord(rel)
             rec.problems.append(Problem(rel, None, f"is {data.size} bytes, over the {MAX_NOTE_BYTES} byte limit; skipped",
@@ -303,25 +342,37 @@ def parse_paths(parser: NoteParser, root: str, paths: Iterable[str]) -> list[Not
     return out
 
 
-def _parse_chunk(root: str, paths: list[str]) -> list[tuple[Any, ...]]:
+Parsed = tuple[bytes, bool, "StatKey | None"]  # (record blob, is a usable person, stat key)
+
+
+def _blobs(parser: NoteParser, root: str, paths: list[str]) -> list[Parsed]:
+    keys: list[StatKey | None] = []
+    recs = parse_paths(parser, root, paths, keys)
+    return [(encode(r), is_usable_person(r), k) for r, k in zip(recs, keys)]
+
+
+def _parse_chunk(root: str, paths: list[str]) -> list[Parsed]:
     assert _worker_parser is not None
-    return [r.to_tuple() for r in parse_paths(_worker_parser, root, paths)]
+    return _blobs(_worker_parser, root, paths)
 
 
-def parse_many(config: Config, paths: list[str], jobs: int | None = None) -> list[NoteRecord]:
+def parse_blobs(config: Config, paths: list[str], jobs: int | None = None) -> list[Parsed]:
+    """(encoded record, is a usable person, stat key as read) for each path, in order: on
+    every core when there are many (workers send blobs, which cost next to nothing to pass
+    back, and stat the notes they open, so a full scan need not)."""
     root = str(config.root)
     cpus = jobs or os.cpu_count() or 1
     if len(paths) < PARALLEL_MIN or cpus < 2:
-        return parse_paths(NoteParser(config), root, paths)
+        return _blobs(NoteParser(config), root, paths)
     from concurrent.futures import ProcessPoolExecutor  # ~30 ms to import; rarely needed
 
     chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
-    out: list[NoteRecord] = []
+    out: list[Parsed] = []
     with ProcessPoolExecutor(
         max_workers=cpus, initializer=_init_worker, initargs=(config,)
     ) as pool:
         for result in pool.map(_parse_chunk, [root] * len(chunks), chunks):
-            out.extend(NoteRecord.from_tuple(t) for t in result)
+            out.extend(result)
     return out
 
 
@@ -331,20 +382,28 @@ def build_index(
     """Scan the vault and bring the index up to date, using and refreshing the cache."""
     fp = config.fingerprint()
     scan_ns = time.time_ns()
+    # With no cache to compare with, every note is read anyway: the readers stat them.
+    state = config.state_dir
+    if rebuild or not (
+        cache_path(state, CACHE_FILE).exists() or cache_path(state, MANIFEST_FILE).exists()
+    ):
+        listed, scan_problems = scan_keys(config, stat_notes=False)
+        idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns)
+        _fill(idx, listed, 0, {}, jobs, save)
+        return idx
     keys, scan_problems = scan_keys(config)
     idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns)
-    if not rebuild:
-        deferred = _unchanged(config, fp, keys)
-        if deferred is not None:
-            idx._deferred = deferred
-            idx.keys = keys
-            s = idx.stats
-            s.notes = s.unchanged = len(keys)
-            s.contacts = deferred.contacts
-            s.errors, warnings = idx.problem_counts()
-            s.problems = s.errors + warnings
-            return idx
-    written_ns, cached = (0, {}) if rebuild else load_cache(config.state_dir, fp)
+    deferred = _unchanged(config, fp, keys)
+    if deferred is not None:
+        idx._deferred = deferred
+        idx.keys = keys
+        s = idx.stats
+        s.notes = s.unchanged = len(keys)
+        s.contacts = deferred.contacts
+        s.errors, warnings = idx.problem_counts()
+        s.problems = s.errors + warnings
+        return idx
+    written_ns, cached = load_cache(config.state_dir, fp)
     _fill(idx, keys, written_ns, cached, jobs, save)
     return idx
 
@@ -382,43 +441,49 @@ def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | 
     return Deferred(keys, token, counts, contacts)
 
 
-def _fill(idx: Index, keys: dict[str, StatKey], written_ns: int, cached: dict[str, Any],
+def _fill(idx: Index, keys: Mapping[str, StatKey | None], written_ns: int, cached: dict[str, Any],
           jobs: int | None, save: bool) -> None:  # fmt: skip
-    """Take every unchanged record from `cached`, parse the rest, save when anything moved."""
+    """Take every unchanged record from `cached`, parse the rest, save when anything moved.
+
+    A key of None (a note the scan listed without a stat) is the one its reader saw; a note
+    gone by then is dropped, as if the scan had not seen it."""
     stats = idx.stats
-    records = idx._records
+    store = idx._records
     # The cache entry of each record, as loaded or just parsed: saving needs no re-encoding.
     entries: dict[str, tuple[Any, ...]] = {}
-    idx.keys = dict(keys)
+    idx.keys = final = {p: k for p, k in keys.items() if k is not None}
     racy_after = written_ns - RACY_NS
-    from_tuple = NoteRecord.from_tuple
     to_parse: list[str] = []
+    put = store.put_blob
     with paused_gc():
         for path in sorted(keys):
             key = keys[path]
             c = cached.get(path)
-            if c is not None and (c[0], c[1], c[2]) == key and key[1] < racy_after:
-                records[path] = from_tuple(c[3])
+            if (c is not None and len(c) == 5 and (c[0], c[1], c[2]) == key
+                    and key[1] < racy_after and type(c[3]) is bytes):  # fmt: skip
+                put(path, c[3], bool(c[4]))
                 entries[path] = c
                 stats.unchanged += 1
             else:
                 to_parse.append(path)
-    parsed = parse_many(idx.config, to_parse, jobs)
-    with paused_gc():
-        for path, rec in zip(to_parse, parsed):
+        parsed = parse_blobs(idx.config, to_parse, jobs)
+        for path, (blob, person, read_key) in zip(to_parse, parsed):
+            key = keys[path] or read_key
+            if key is None:
+                continue  # gone between the scan and the reading
+            final[path] = key
             c = cached.get(path)
-            t = rec.to_tuple()
             if c is None:
                 stats.added += 1
-            elif tuple(c[3]) != t:
+            elif not (len(c) == 5 and type(c[3]) is bytes and same_record(c[3], blob)):
                 stats.modified += 1
             else:
                 stats.unchanged += 1
-            records[path] = rec
-            entries[path] = (*keys[path], t)
+            put(path, blob, person)
+            entries[path] = (*key, blob, person)
     stats.parsed = len(to_parse)
-    stats.removed = sum(1 for p in cached if p not in keys)
-    stats.notes = len(keys)
+    stats.removed = sum(1 for p in cached if p not in final)
+    stats.notes = len(final)
     idx._snapshot_due = save
     if save and (to_parse or stats.removed or not cached):
         try:
@@ -430,8 +495,10 @@ def _fill(idx: Index, keys: dict[str, StatKey], written_ns: int, cached: dict[st
 
 
 def save_index(idx: Index, written_ns: int | None = None) -> None:
+    store = idx.records
+    persons = store.persons
     with paused_gc():
-        entries = {p: (*idx.keys[p], rec.to_tuple()) for p, rec in idx.records.items()}
+        entries = {p: (*idx.keys[p], b, p in persons) for p, b in store.blobs.items()}
     save_cache(
         idx.config.state_dir, idx.config.fingerprint(), written_ns or time.time_ns(), entries
     )

@@ -16,6 +16,7 @@ import stat
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, overload
 
 from .config import Config
 from .model import WARNING, Problem
@@ -157,14 +158,22 @@ def _leftover_md(name: str) -> bool:
     return name[0] in "#~" and is_ignored_name(name)
 
 
-def scan_keys(config: Config) -> tuple[dict[str, StatKey], list[Problem]]:
+@overload
+def scan_keys(config: Config) -> tuple[dict[str, StatKey], list[Problem]]: ...
+@overload
+def scan_keys(config: Config, *, stat_notes: bool) -> tuple[dict[str, StatKey | None], list[Problem]]: ...  # fmt: skip
+
+
+def scan_keys(config: Config, *, stat_notes: bool = True) -> tuple[dict[str, Any], list[Problem]]:
     """Every note's vault-relative path and stat key, and the problems seen while walking.
 
     This is the one walk every command starts with, so the common case (a plain `.md`
     file) is decided inline without building an Entry; anything else goes through
-    `classify`, the one definition of what is a note."""
+    `classify`, the one definition of what is a note. With `stat_notes=False`, a plain
+    note that the directory listing says is a regular file gets None for a key (no system
+    call): for a caller that opens every note anyway and takes the key from the open file."""
     root = str(config.root)
-    keys: dict[str, StatKey] = {}
+    keys: dict[str, StatKey | None] = {}
     problems: list[Problem] = []
     plain = not config.ignore and not _DARWIN  # no file globs, no cloud placeholders
     stack = [""]
@@ -180,6 +189,21 @@ def scan_keys(config: Config) -> tuple[dict[str, StatKey], list[Problem]]:
         with it:
             for de in it:
                 name = de.name
+                if (
+                    not stat_notes
+                    and plain
+                    and name.endswith(".md")
+                    and name[0] != "."
+                    and "onflict" not in name
+                    and not _leftover_md(name)
+                ):
+                    try:
+                        regular = de.is_file(follow_symlinks=False)  # the listing's file type
+                    except OSError:
+                        regular = False
+                    if regular:
+                        keys[prefix + name] = None
+                        continue
                 try:
                     st = de.stat(follow_symlinks=False)
                 except OSError:

@@ -22,6 +22,7 @@ from .dates import parse_date
 from .links import Resolver, depends_on_source, fold_path
 from .model import WARNING, Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem
 from .parse import GOAL, PERSON, NoteRecord, display_text, link_target
+from .records import RecordStore
 
 
 @dataclass(frozen=True)
@@ -159,18 +160,28 @@ class VaultBuilder:
         self.dated: _Sorted[DatedNote] = _Sorted()
         self.blocks: set[str] = set()
         self.extra: list[Problem] = []
+        self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
+        self._live_persons = False
+        self.names: dict[str, str] = {}  # person -> name, for introduced_by and knows
 
     def build(self, extra_problems: Iterable[Problem] = ()) -> Vault:
-        """The snapshot of every record, from scratch."""
+        """The snapshot of every record, from scratch, reading each record once (a record
+        store decodes on every read, and nothing but persons is kept meanwhile)."""
         self._reset()
-        records = self.records.values()
+        records = self.records
         self.extra = list(extra_problems)
-        self.resolver = Resolver(self.records)
-        people = [r for r in records if r.kind == PERSON and r.person is not None]
-        self._add_notes(records)
-        self._resolve_links(
-            [r for r in records if r.date is not None and (r.kind != PERSON or r.person is None)]
-        )
+        self.resolver = Resolver(records)
+        self.persons = self._person_paths()
+        persons = self.persons
+        people: list[NoteRecord] = []
+        each = records.light_values() if isinstance(records, RecordStore) else records.values()
+        for r in each:
+            self._add_notes((r,))  # type: ignore[arg-type]
+            if r.path in persons:
+                people.append(r)  # type: ignore[arg-type]
+                self.names[r.path] = r.person["name"]  # type: ignore[index]
+            elif r.date is not None:
+                self._resolve_links((r,))  # type: ignore[arg-type]
         if self.track:
             for r in people:
                 self._index_names(r.path, _names_known(r))
@@ -179,6 +190,15 @@ class VaultBuilder:
             self.contacts.put(name_key(c), c)
         self.built = True
         return self._snapshot()
+
+    def _person_paths(self) -> set[str]:
+        """The usable persons: the record store's own set (kept current by the index), or
+        else one found by reading every record."""
+        live = getattr(self.records, "persons", None)
+        self._live_persons = isinstance(live, set)
+        if isinstance(live, set):
+            return live
+        return {p for p, r in self.records.items() if r.kind == PERSON and r.person is not None}
 
     def update(self, changed: Iterable[str], extra_problems: Iterable[Problem] = ()) -> Vault:
         """The snapshot after these paths were added, changed or removed in the records."""
@@ -190,12 +210,25 @@ class VaultBuilder:
         self.reach = {}
         records = self.records
         resolver = self.resolver
+        changed_records: dict[str, NoteRecord] = {}  # each read once (a store decodes)
         for p in changed:
-            if p in records:
+            r = records.get(p)
+            if r is not None:
+                changed_records[p] = r
                 if p not in resolver:
                     resolver.add(p)
             elif p in resolver:
                 resolver.remove(p)
+            person = r is not None and r.kind == PERSON and r.person is not None
+            if not self._live_persons:
+                if person:
+                    self.persons.add(p)
+                else:
+                    self.persons.discard(p)
+            if person:
+                self.names[p] = r.person["name"]  # type: ignore[union-attr,index]
+            else:
+                self.names.pop(p, None)
         sources = set(changed)
         persons: set[str] = {p for p in changed if p in self.contacts}
         for name in {_basename(p) for p in changed}:
@@ -208,10 +241,10 @@ class VaultBuilder:
             for name in self.names_of.pop(src, ()):
                 self.by_name[name].discard(src)
             self.link_problems.pop(src, None)
-            r = records.get(src)
+            r = changed_records[src] if src in changed_records else records.get(src)
             if r is None:
                 continue
-            if r.kind == PERSON and r.person is not None:
+            if src in self.persons:
                 persons.add(src)
                 self._index_names(src, _names_known(r))
             elif r.date is not None:
@@ -222,18 +255,18 @@ class VaultBuilder:
             self.goals.remove(path)
             self.dated.remove(path)
             self.blocks.discard(path)
-        self._add_notes(records[p] for p in changed if p in records)
+        self._add_notes(changed_records.values())
         for pp in persons:
             if self._is_person(pp):
-                c = self._contact(records[pp])
+                r = changed_records[pp] if pp in changed_records else records[pp]
+                c = self._contact(r)
                 self.contacts.put(name_key(c), c)
             else:
                 self.contacts.remove(pp)
         return self._snapshot()
 
     def _is_person(self, path: str) -> bool:
-        r = self.records.get(path)
-        return r is not None and r.kind == PERSON and r.person is not None
+        return path in self.persons
 
     def _add_notes(self, records: Iterable[NoteRecord]) -> None:
         """What notes add besides links and contacts: problems, blocks, goals, dated notes."""
@@ -317,7 +350,7 @@ class VaultBuilder:
         if hit is None:
             hit = self._reach(target, source)
         if isinstance(hit, str):
-            return self.records[hit].person["name"]  # type: ignore[index]
+            return self.names[hit]
         return display_text(target)
 
     def _contact(self, r: NoteRecord) -> Contact:

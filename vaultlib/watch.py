@@ -55,8 +55,9 @@ from .moves import (
     record_stage_change,
     ring_of,
 )
-from .parse import PERSON, NoteParser, NoteRecord
+from .parse import NoteParser
 from .paths import is_ignored_name
+from .records import decode as decode_record
 from .render import VAULT_TEMPLATES
 from .scan import folder_ok, is_excluded
 from .vault import Vault
@@ -986,10 +987,9 @@ class Watcher:
         out = {}
         for path, entry in cached.items():
             try:
-                t = entry[3]
-                if t[1] != PERSON:
+                if not entry[4]:  # not a usable person
                     continue
-                ring = ring_of(NoteRecord.from_tuple(t))
+                ring = ring_of(decode_record(entry[3]))
             except Exception:
                 continue
             if ring is not None:

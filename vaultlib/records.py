@@ -1,0 +1,114 @@
+"""Every note's parsed record, kept encoded in memory and decoded when asked for.
+
+This module owns how the index holds its records between runs and between the
+watcher's passes: one marshal blob per note (what the cache file stores, so loading
+and saving never re-encode), plus the set of notes that are usable persons, which
+link resolution asks about for every link and must not decode to answer. A record
+is decoded each time it is read, and nothing decoded is kept: at 100k notes the
+blobs take ~30 MB where the decoded records took ~200 MB. It never reads files and
+never parses a note (see `parse`).
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+from .parse import NOTE, PERSON, NoteRecord
+
+# Versions of marshal agree on the bytes they read (version 4 since Python 3.4); pinned so
+# blobs written by one Python are read by another (the cache header names the kith code).
+_MARSHAL_VERSION = 4
+
+
+def encode(rec: NoteRecord) -> bytes:
+    return marshal.dumps(rec.to_tuple(), _MARSHAL_VERSION)
+
+
+def decode(blob: bytes) -> NoteRecord:
+    return NoteRecord.from_tuple(marshal.loads(blob))
+
+
+def is_usable_person(rec: NoteRecord) -> bool:
+    """A person note whose fields could be read: a contact (a person note with an error in
+    its front matter is not one, and links to it reach nobody)."""
+    return rec.kind == PERSON and rec.person is not None
+
+
+def same_record(a: bytes, b: bytes) -> bool:
+    """Whether two blobs hold the same record (marshal may spell equal values differently,
+    sharing a string or not, so unequal bytes are compared decoded)."""
+    return a == b or marshal.loads(a) == marshal.loads(b)
+
+
+class PlainNote(NamedTuple):
+    """A NOTE-kind record without problems, read straight from its tuple: it has every
+    attribute of a NoteRecord, in the same order, and costs a fraction to make."""
+
+    path: str
+    kind: str
+    date: int | None
+    title: str
+    tags: tuple[str, ...]
+    fm: dict[str, Any] | None
+    person: dict[str, Any] | None
+    log: list[tuple[int, str, str | None, str, int]]
+    moves: list[tuple[int, str, str, int]]
+    links: list[tuple[str, int, str, str, str | None]]
+    problems: list[Any]  # always empty
+    has_blocks: bool
+
+
+class RecordStore(Mapping[str, NoteRecord]):
+    """path -> NoteRecord, read-only as a Mapping; `put`, `put_blob` and `discard` change it."""
+
+    __slots__ = ("blobs", "persons")
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+        self.persons: set[str] = set()  # paths of usable persons (see is_usable_person)
+
+    def __getitem__(self, path: str) -> NoteRecord:
+        return decode(self.blobs[path])
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.blobs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.blobs)
+
+    def __len__(self) -> int:
+        return len(self.blobs)
+
+    def put(self, rec: NoteRecord) -> bytes:
+        blob = encode(rec)
+        self.put_blob(rec.path, blob, is_usable_person(rec))
+        return blob
+
+    def put_blob(self, path: str, blob: bytes, person: bool) -> None:
+        self.blobs[path] = blob
+        if person:
+            self.persons.add(path)
+        else:
+            self.persons.discard(path)
+
+    def discard(self, path: str) -> None:
+        self.blobs.pop(path, None)
+        self.persons.discard(path)
+
+    def light_values(self) -> Iterator[NoteRecord | PlainNote]:
+        """Every record, for one pass over the vault: a NoteRecord for persons, goals and
+        notes with problems, a PlainNote for the rest (most of a vault)."""
+        loads = marshal.loads
+        make = PlainNote._make
+        from_tuple = NoteRecord.from_tuple
+        for blob in self.blobs.values():
+            t = loads(blob)
+            yield make(t) if t[1] == NOTE and not t[10] else from_tuple(t)
+
+    def tuples(self) -> Iterator[tuple[str, Any]]:
+        """(path, record tuple) for every note, decoded one at a time."""
+        loads = marshal.loads
+        for path, blob in self.blobs.items():
+            yield path, loads(blob)
