@@ -132,6 +132,37 @@ def test_a_corrupt_cache_is_ignored(vault: Path, garbage: bytes):
     assert snapshot(idx.vault()) == before
 
 
+@pytest.mark.parametrize("cut", ["truncated", "damaged"])
+def test_a_record_cache_damaged_part_way_is_not_used_at_all(vault: Path, cut: str):
+    """The record cache is read chunk by chunk: damage found after some rows were taken
+    makes the index drop those too and parse every note (no note half from the cache)."""
+    import vaultlib.cache as cache_mod
+
+    for i in range(30):  # enough notes for several chunks
+        (vault / "Notes" / f"n{i:02}.md").parent.mkdir(exist_ok=True)
+        (vault / "Notes" / f"n{i:02}.md").write_text(f"note {i}\n")
+    rows = cache_mod._ROWS_PER_CHUNK
+    cache_mod._ROWS_PER_CHUNK = 8
+    try:
+        first = index(vault)
+        before = snapshot(first.vault())
+        cache_path(vault / ".kith", MANIFEST_FILE).unlink()  # make the index read the records
+        path = cache_path(vault / ".kith", CACHE_FILE)
+        data = path.read_bytes()
+        if cut == "truncated":
+            path.write_bytes(data[: len(data) * 2 // 3])
+        else:
+            path.write_bytes(
+                data[: len(data) * 2 // 3] + b"\xff" * 9 + data[len(data) * 2 // 3 + 9 :]
+            )
+        idx = index(vault)
+        assert idx.stats.parsed == idx.stats.notes == len(first.records) == 34
+        assert snapshot(idx.vault()) == before
+        assert index(vault).stats.parsed == 0  # and the cache written again is whole
+    finally:
+        cache_mod._ROWS_PER_CHUNK = rows
+
+
 @pytest.mark.parametrize("name", CACHE_FILES)
 @pytest.mark.parametrize("loss", ["deleted", "corrupt"])
 def test_any_one_cache_file_can_be_lost(vault: Path, name: str, loss: str):

@@ -18,12 +18,13 @@ import hashlib
 import marshal
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import __version__
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 CACHE_FILE = "index.marshal"
 SNAPSHOT_FILE = "snapshot.marshal"
 MANIFEST_FILE = "manifest.marshal"
@@ -86,6 +87,10 @@ def write_cache_file(state_dir: Path, name: str, fingerprint: str, extra: Any, b
     """Write one cache file atomically; raises OSError when the vault is read-only or
     full, ValueError when the body holds something marshal cannot store."""
     payload = marshal.dumps(((CACHE_FORMAT, _kith_stamp(), fingerprint, extra), body))
+    _write_atomically(state_dir, name, lambda f: f.write(payload))
+
+
+def _write_atomically(state_dir: Path, name: str, write: Callable[[BinaryIO], object]) -> None:
     folder = state_dir / "cache"
     if state_dir.is_symlink() or folder.is_symlink():
         raise OSError(f"{folder} is a symbolic link; kith does not write through links")
@@ -97,7 +102,7 @@ def write_cache_file(state_dir: Path, name: str, fingerprint: str, extra: Any, b
         with os.fdopen(fd, "wb") as f:
             # No fsync: the cache is disposable, and a torn or empty one after a crash
             # fails to load and is rebuilt. (fsync of ~30 MB cost seconds per save.)
-            f.write(payload)
+            write(f)
         os.replace(tmp, folder / name)
     except BaseException:
         try:
@@ -107,18 +112,119 @@ def write_cache_file(state_dir: Path, name: str, fingerprint: str, extra: Any, b
         raise
 
 
+# The record cache is written in chunks, each a length-prefixed marshal dump of a list of
+# (path, size, mtime_ns, ctime_ns, blob, is_person) rows, after a header and before an
+# empty chunk that marks its end: neither writing nor reading it ever holds more than one
+# chunk beyond the records themselves (at 100k notes a single dump peaked at ~100 MB).
+_ROWS_PER_CHUNK = 4096
+_BYTES_PER_CHUNK = 8 << 20  # of blobs: a chunk stays a few MB, however large the notes
+_LEN = 8
+_MAX_CHUNK = 1 << 30  # a larger length is damage, not a chunk (a chunk is a few MB)
+
+
+class CacheUnusable(Exception):
+    """The record cache ended early or was damaged after its header was read."""
+
+
+def iter_cache(
+    state_dir: Path, fingerprint: str
+) -> tuple[int, Iterator[list[tuple[Any, ...]]]] | None:
+    """(written_ns, the chunks of rows) of the record cache, or None when it is missing,
+    foreign or stale. Iterating raises CacheUnusable when the rest of the file is damaged,
+    so a caller that used some rows must then start over without them."""
+    try:
+        f = open(cache_path(state_dir, CACHE_FILE), "rb")  # noqa: SIM115 (closed by _chunks)
+    except OSError:
+        return None
+    try:
+        header = _read_chunk(f)
+    except (OSError, CacheUnusable):
+        f.close()
+        return None
+    if (not isinstance(header, tuple) or len(header) != 4
+            or header[:3] != (CACHE_FORMAT, _kith_stamp(), fingerprint)
+            or not isinstance(header[3], int)):  # fmt: skip
+        f.close()
+        return None
+    return header[3], _chunks(f)
+
+
+def _read_chunk(f: BinaryIO) -> Any:
+    size = f.read(_LEN)
+    if len(size) != _LEN:
+        raise CacheUnusable("truncated")
+    n = int.from_bytes(size, "little")
+    if n > _MAX_CHUNK:
+        raise CacheUnusable("damaged chunk length")
+    data = f.read(n)
+    if len(data) != n:
+        raise CacheUnusable("truncated")
+    was = gc.isenabled()
+    gc.disable()  # rows make many objects and no cycles (see read_cache_file)
+    try:
+        return marshal.loads(data) if n else None
+    except (EOFError, ValueError, TypeError) as e:
+        raise CacheUnusable(str(e)) from None
+    finally:
+        if was:
+            gc.enable()
+
+
+def _chunks(f: BinaryIO) -> Iterator[list[tuple[Any, ...]]]:
+    with f:
+        while True:
+            try:
+                rows = _read_chunk(f)
+            except OSError as e:
+                raise CacheUnusable(str(e)) from None
+            if rows is None:
+                return
+            if not isinstance(rows, list):
+                raise CacheUnusable("not a chunk of rows")
+            yield rows
+
+
 def load_cache(state_dir: Path, fingerprint: str) -> tuple[int, dict[str, Any]]:
     """(written_ns, {path: (size, mtime_ns, ctime_ns, record_blob, is_usable_person)});
     empty when unusable. A blob is the marshal dump of the record's tuple (see `records`)."""
-    found = read_cache_file(state_dir, CACHE_FILE, fingerprint)
+    found = iter_cache(state_dir, fingerprint)
     if found is None:
         return 0, {}
-    written_ns, entries = found
-    if not isinstance(written_ns, int) or not isinstance(entries, dict):
+    written_ns, chunks = found
+    try:
+        return written_ns, {row[0]: row[1:] for rows in chunks for row in rows}
+    except (CacheUnusable, IndexError, TypeError):
         return 0, {}
-    return written_ns, entries
 
 
-def save_cache(state_dir: Path, fingerprint: str, written_ns: int, entries: dict[str, Any]) -> None:
-    """Write the record cache atomically; raises OSError when the vault is read-only or full."""
-    write_cache_file(state_dir, CACHE_FILE, fingerprint, written_ns, entries)
+def save_cache(state_dir: Path, fingerprint: str, written_ns: int,
+               entries: Mapping[str, tuple[Any, ...]] | Iterable[tuple[Any, ...]]) -> None:  # fmt: skip
+    """Write the record cache atomically, from {path: entry} or from rows (path, *entry);
+    raises OSError when the vault is read-only or full, ValueError for a value marshal
+    cannot store."""
+    rows: Iterable[tuple[Any, ...]] = (
+        ((p, *e) for p, e in entries.items()) if isinstance(entries, Mapping) else entries
+    )
+
+    def write(f: BinaryIO) -> None:
+        _write_chunk(f, (CACHE_FORMAT, _kith_stamp(), fingerprint, written_ns))
+        chunk: list[tuple[Any, ...]] = []
+        size = 0
+        for row in rows:
+            chunk.append(row)
+            size += len(row[4])
+            if len(chunk) == _ROWS_PER_CHUNK or size > _BYTES_PER_CHUNK:
+                _write_chunk(f, chunk)
+                chunk = []
+                size = 0
+        if chunk:
+            _write_chunk(f, chunk)
+        f.write(bytes(_LEN))  # the end
+
+    _write_atomically(state_dir, CACHE_FILE, write)
+
+
+def _write_chunk(f: BinaryIO, value: Any) -> None:
+    data = marshal.dumps(value)
+    f.write(len(data).to_bytes(_LEN, "little"))
+    f.write(data)

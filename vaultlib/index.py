@@ -27,8 +27,9 @@ from .cache import (
     CACHE_FILE,
     MANIFEST_FILE,
     SNAPSHOT_FILE,
+    CacheUnusable,
     cache_path,
-    load_cache,
+    iter_cache,
     read_cache_file,
     save_cache,
     write_cache_file,
@@ -97,9 +98,9 @@ class Index:
         deferred, self._deferred = self._deferred, None
         assert deferred is not None
         self._stored = None
-        written_ns, cached = load_cache(self.config.state_dir, self.config.fingerprint())
+        cache = iter_cache(self.config.state_dir, self.config.fingerprint())
         self.stats = IndexStats()
-        _fill(self, deferred.keys, written_ns, cached, None, self._save)
+        _fill(self, deferred.keys, cache, None, self._save)
 
     def snapshot_token(self) -> str | None:
         """The stored snapshot's token while no note changed since it was stored (the vault
@@ -389,7 +390,7 @@ def build_index(
     ):
         listed, scan_problems = scan_keys(config, stat_notes=False)
         idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns)
-        _fill(idx, listed, 0, {}, jobs, save)
+        _fill(idx, listed, None, jobs, save)
         return idx
     keys, scan_problems = scan_keys(config)
     idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns)
@@ -403,8 +404,7 @@ def build_index(
         s.errors, warnings = idx.problem_counts()
         s.problems = s.errors + warnings
         return idx
-    written_ns, cached = load_cache(config.state_dir, fp)
-    _fill(idx, keys, written_ns, cached, jobs, save)
+    _fill(idx, keys, iter_cache(config.state_dir, fp), jobs, save)
     return idx
 
 
@@ -441,53 +441,61 @@ def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | 
     return Deferred(keys, token, counts, contacts)
 
 
-def _fill(idx: Index, keys: Mapping[str, StatKey | None], written_ns: int, cached: dict[str, Any],
+def _fill(idx: Index, keys: Mapping[str, StatKey | None],
+          cache: tuple[int, Iterator[list[tuple[Any, ...]]]] | None,
           jobs: int | None, save: bool) -> None:  # fmt: skip
-    """Take every unchanged record from `cached`, parse the rest, save when anything moved.
+    """Take every unchanged record from the record cache (read chunk by chunk), parse the
+    rest, save when anything moved.
 
     A key of None (a note the scan listed without a stat) is the one its reader saw; a note
     gone by then is dropped, as if the scan had not seen it."""
     stats = idx.stats
     store = idx._records
-    # The cache entry of each record, as loaded or just parsed: saving needs no re-encoding.
-    entries: dict[str, tuple[Any, ...]] = {}
     idx.keys = final = {p: k for p, k in keys.items() if k is not None}
+    written_ns, chunks = cache if cache is not None else (0, iter(()))
     racy_after = written_ns - RACY_NS
-    to_parse: list[str] = []
+    old: dict[str, Any] = {}  # the cached blob of each note that must be parsed again
+    rows_read = removed = 0
     put = store.put_blob
     with paused_gc():
-        for path in sorted(keys):
-            key = keys[path]
-            c = cached.get(path)
-            if (c is not None and len(c) == 5 and (c[0], c[1], c[2]) == key
-                    and key[1] < racy_after and type(c[3]) is bytes):  # fmt: skip
-                put(path, c[3], bool(c[4]))
-                entries[path] = c
-                stats.unchanged += 1
-            else:
-                to_parse.append(path)
+        try:
+            for rows in chunks:
+                rows_read += len(rows)
+                for path, size, mtime, ctime, blob, person in rows:
+                    key = final.get(path)
+                    if path not in keys:
+                        removed += 1
+                    elif (key is not None and key[0] == size and key[1] == mtime
+                          and key[2] == ctime and mtime < racy_after and type(blob) is bytes):  # fmt: skip
+                        put(path, blob, bool(person))
+                    else:
+                        old[path] = blob
+        except (CacheUnusable, ValueError, TypeError):
+            store.clear()  # damaged part way: trust none of it
+            old.clear()
+            rows_read = removed = 0
+        stats.unchanged = len(store)
+        to_parse = [p for p in sorted(keys) if p not in store]
         parsed = parse_blobs(idx.config, to_parse, jobs)
         for path, (blob, person, read_key) in zip(to_parse, parsed):
             key = keys[path] or read_key
             if key is None:
                 continue  # gone between the scan and the reading
             final[path] = key
-            c = cached.get(path)
-            if c is None:
+            if path not in old:
                 stats.added += 1
-            elif not (len(c) == 5 and type(c[3]) is bytes and same_record(c[3], blob)):
-                stats.modified += 1
-            else:
+            elif type(old[path]) is bytes and same_record(old[path], blob):
                 stats.unchanged += 1
+            else:
+                stats.modified += 1
             put(path, blob, person)
-            entries[path] = (*key, blob, person)
     stats.parsed = len(to_parse)
-    stats.removed = sum(1 for p in cached if p not in final)
+    stats.removed = removed
     stats.notes = len(final)
     idx._snapshot_due = save
-    if save and (to_parse or stats.removed or not cached):
+    if save and (to_parse or removed or not rows_read):
         try:
-            save_cache(idx.config.state_dir, idx.config.fingerprint(), idx._scan_ns, entries)
+            save_index(idx, idx._scan_ns)
         except OSError as e:
             idx._snapshot_due = False
             idx.scan_problems.append(Problem(".kith/cache", None, f"could not save the index cache ({e})",
@@ -495,10 +503,12 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None], written_ns: int, cache
 
 
 def save_index(idx: Index, written_ns: int | None = None) -> None:
+    """Write the record cache from the index as it is now (rows made one at a time)."""
     store = idx.records
     persons = store.persons
+    keys = idx.keys
+    rows = ((p, *keys[p], b, p in persons) for p, b in store.blobs.items())
     with paused_gc():
-        entries = {p: (*idx.keys[p], b, p in persons) for p, b in store.blobs.items()}
-    save_cache(
-        idx.config.state_dir, idx.config.fingerprint(), written_ns or time.time_ns(), entries
-    )
+        save_cache(
+            idx.config.state_dir, idx.config.fingerprint(), written_ns or time.time_ns(), rows
+        )

@@ -93,6 +93,10 @@ class RecordStore(Mapping[str, NoteRecord]):
         else:
             self.persons.discard(path)
 
+    def clear(self) -> None:
+        self.blobs.clear()
+        self.persons.clear()
+
     def discard(self, path: str) -> None:
         self.blobs.pop(path, None)
         self.persons.discard(path)

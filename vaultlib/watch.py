@@ -41,7 +41,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from .cache import load_cache
+from .cache import iter_cache
 from .config import CONFIG_NAME, Config, load_config
 from .errors import ConfigError, KithError, VaultNotFound
 from .index import Index, build_index, save_index
@@ -980,20 +980,23 @@ class Watcher:
 
     def _cached_rings(self) -> dict[str, str]:
         """The ring of every person in the index cache: the stage kith saw last time."""
+        out: dict[str, str] = {}
+        found = iter_cache(self.config.state_dir, self.config.fingerprint())
+        if found is None:
+            return out
         try:
-            _, cached = load_cache(self.config.state_dir, self.config.fingerprint())
-        except Exception:
+            for rows in found[1]:
+                for row in rows:
+                    try:
+                        if not row[5]:  # not a usable person
+                            continue
+                        ring = ring_of(decode_record(row[4]))
+                    except Exception:
+                        continue
+                    if ring is not None:
+                        out[row[0]] = ring
+        except Exception:  # a damaged cache: nothing seen last time is known
             return {}
-        out = {}
-        for path, entry in cached.items():
-            try:
-                if not entry[4]:  # not a usable person
-                    continue
-                ring = ring_of(decode_record(entry[3]))
-            except Exception:
-                continue
-            if ring is not None:
-                out[path] = ring
         return out
 
     def _reload_config(self) -> bool:
