@@ -80,13 +80,19 @@ def err(message: str) -> None:
 
 
 def echo_json(data: Any) -> None:
+    click.echo(json_text(data))
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_text(data: Any) -> str:
     """An array prints one element per line (compact, so `grep` and `jq` both work and
     10,000 contacts encode in C, ~10× faster than indented); anything else is indented."""
     if isinstance(data, list):
-        items = [json.dumps(item, ensure_ascii=False) for item in data]
-        click.echo("[\n" + ",\n".join(items) + "\n]" if items else "[]")
-    else:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        items = list(map(_COMPACT.encode, data))
+        return "[\n" + ",\n".join(items) + "\n]" if items else "[]"
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def problem_summary(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -306,27 +312,55 @@ def list_(app: App, ring: str | None, tag: str | None, overdue: bool, as_json: b
             f"'{ring}' is not a ring; use one of: {', '.join(app.config.rings)}",
             param_hint="--ring",
         )
-    v = app.vault()
-    rows = filter_contacts(
-        v, app.today, ring=ring.casefold() if ring else None, tag=tag, overdue=overdue
-    )
+    ring = ring.casefold() if ring else None
     if as_json:
-        echo_json([status_json(s) for s in rows])
-    else:
-        print_table(
-            ["Name", "Ring", "Last contact", "Next due", "Status", "Company"],
+        _list_json(app, ring, tag, overdue)
+        return
+    v = app.vault()
+    rows = filter_contacts(v, app.today, ring=ring, tag=tag, overdue=overdue)
+    print_table(
+        ["Name", "Ring", "Last contact", "Next due", "Status", "Company"],
+        [
             [
-                [
-                    s.contact.name,
-                    s.contact.display_ring(),
-                    str(s.last_contact or "—"),
-                    str(s.next_due or "—"),
-                    _status_cell(s),
-                    s.contact.company or "",
-                ]
-                for s in rows
-            ],  # fmt: skip
-        )
+                s.contact.name,
+                s.contact.display_ring(),
+                str(s.last_contact or "—"),
+                str(s.next_due or "—"),
+                _status_cell(s),
+                s.contact.company or "",
+            ]
+            for s in rows
+        ],  # fmt: skip
+    )
+    problem_summary(v.problems)
+
+
+def _list_json(app: App, ring: str | None, tag: str | None, overdue: bool) -> None:
+    """`kith list --json`: the text a run with the same inputs printed, while the vault is
+    a stored snapshot (the memo), else the vault's answer, remembered against the snapshot
+    this run stored, if it stored one."""
+    from vaultlib import memo
+
+    idx = app.index()
+
+    def key_of(token: str) -> tuple[Any, ...]:
+        return memo.key(app.config, token, app.today, ("list", ring, tag, overdue),
+                        idx.scan_problems, extra=memo.file_digest(__file__))  # fmt: skip
+
+    token = idx.snapshot_token()
+    if token is not None:
+        text = memo.recall_output(app.config, memo.LIST_MEMO, key_of(token))
+        if text is not None:
+            click.echo(text)
+            problem_summary_counts(*idx.problem_counts())
+            return
+    v = app.vault()
+    rows = filter_contacts(v, app.today, ring=ring, tag=tag, overdue=overdue)
+    text = json_text([status_json(s) for s in rows])
+    click.echo(text)
+    token = idx.snapshot_token()
+    if token is not None:
+        memo.remember_output(app.config, memo.LIST_MEMO, key_of(token), text)
     problem_summary(v.problems)
 
 
@@ -444,29 +478,59 @@ def report(app: App, names: tuple[str, ...], check: bool) -> None:
         kith --today 2026-11-20 report
         kith report --check overdue dashboard
     """
-    from vaultlib.reports import UnknownReport, select_reports, write_reports
-    from vaultlib.write import Writer
+    from vaultlib import memo
+    from vaultlib.reports import UnknownReport, select_reports
 
     try:
-        select_reports(names)
+        specs = select_reports(names)
     except UnknownReport as e:
         raise click.BadParameter(f"{e}; {e.hint}", param_hint="NAME") from None
+    idx = app.index()
+    token = idx.snapshot_token()
+    key = None
+    if token is not None:  # no note changed since the snapshot: the memo may vouch
+        key = memo.report_key(app.config, token, app.today, [s.name for s in specs],
+                              idx.scan_problems)  # fmt: skip
+        checked = memo.recall_report(app.config, key)
+        if checked is not None:
+            _report_summary(check, 0, checked)
+            problem_summary_counts(*idx.problem_counts())
+            return
+    _report(app, names, check, key)
+
+
+def _report(app: App, names: tuple[str, ...], check: bool, key: tuple[Any, ...] | None) -> None:
+    """`kith report` the long way: load the vault, render, write; then store the memo
+    (`key`) when every file ended up current and nothing went wrong."""
+    from vaultlib import memo
+    from vaultlib.reports import select_reports, write_reports
+    from vaultlib.write import Writer
+
     v = app.vault()
+    token = app.index().snapshot_token() if key is None else None
+    if token is not None:  # this run built and stored the snapshot: remember against it
+        key = memo.report_key(app.config, token, app.today,
+                              [s.name for s in select_reports(names)], app.index().scan_problems)  # fmt: skip
     run = write_reports(v, app.today, Writer(app.config.root, dry_run=check), names=names or None)
     for r in run.changed:
         click.echo(f"{r.status}: {r.path}")
     for p in run.problems:
         _print_problem(p)
     changed = len(run.changed)
-    unchanged = len(run.results) - changed
+    _report_summary(check, changed, len(run.results) - changed)
+    problem_summary(v.problems)
+    if key is not None and not run.problems and not (check and changed):
+        memo.remember_report(app.config, key, run.contents)
+    if not run.ok or (check and changed):
+        sys.exit(1)
+
+
+def _report_summary(check: bool, changed: int, unchanged: int) -> None:
     if check:
         err(f"kith: {changed} file{'s' if changed != 1 else ''} would change" if changed
             else "kith: every report and block is up to date")  # fmt: skip
     else:
         err(f"kith: {changed} file{'s' if changed != 1 else ''} written, {unchanged} unchanged")
-    problem_summary(v.problems)
-    if not run.ok or (check and changed):
-        sys.exit(1)
 
 
 @main.command()

@@ -164,6 +164,9 @@ class ReportRun:
 
     results: list[WriteResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Each result's path -> the bytes the file holds after the run (what was written,
+    # or what was found there already): the report memo hashes them.
+    contents: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def changed(self) -> list[WriteResult]:
@@ -395,6 +398,7 @@ def _write_reports(
                 )
                 continue
             run.results.append(writer.write(path, data, expected=current))
+            run.contents[path] = data
         except (WriteRefused, UnsafePath) as e:
             run.problems.append(_refused(path, e))
     wanted = {s.name for s in specs}
@@ -507,8 +511,11 @@ def _fill_note(
     run.problems.extend(problems)
     if new_text == text:
         run.results.append(WriteResult(path, UNCHANGED))
+        run.contents[path] = current
         return
     try:
-        run.results.append(writer.write(path, encode_note(new_text, bom), expected=current))
+        data = encode_note(new_text, bom)
+        run.results.append(writer.write(path, data, expected=current))
+        run.contents[path] = data
     except (WriteRefused, UnsafePath) as e:
         run.problems.append(_refused(path, e))

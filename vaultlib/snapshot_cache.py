@@ -3,7 +3,8 @@
 This module owns encoding a `Vault` (contacts with their interactions and moves,
 goals, dated notes, the problems found in notes and links, shared names, notes with
 generated blocks) into marshal-friendly tuples, and decoding them back into an
-equal `Vault`. Dates travel as ordinals. What depends on the current run rather
+equal `Vault`. Dates travel as ordinals, a contact's interactions and moves as one
+tuple per field (rebuilt in C), and every note path as one shared string. What depends on the current run rather
 than on the notes (the config, its problems, the problems seen while scanning) is
 not stored: `decode` takes them. It is pure: `cache` reads and writes the bytes and
 `index` decides when a stored snapshot is still valid.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 from .config import Config
@@ -21,7 +23,7 @@ from .model import Birthday, Contact, DatedNote, Goal, Interaction, Move, Proble
 from .vault import Vault
 
 # Bumped with any change to the tuple layout below (the code stamp also covers it).
-LAYOUT = 1
+LAYOUT = 2
 
 
 def _o(d: date | None) -> int | None:
@@ -32,20 +34,37 @@ def _problem(p: Problem) -> tuple[Any, ...]:
     return (p.path, p.line, p.message, p.hint, p.severity)
 
 
+def _columns(rows: tuple[tuple[Any, ...], ...], width: int) -> tuple[tuple[Any, ...], ...]:
+    """Named tuples as one tuple per field (dates as ordinals): marshal stores a column of
+    small ints or recurring strings compactly, and decoding zips them back in C."""
+    if not rows:
+        return ()
+    cols = tuple(zip(*rows, strict=True))
+    return (tuple([d.toordinal() for d in cols[0]]), *cols[1:width])
+
+
 def encode(vault: Vault, run_problems: Iterable[Problem]) -> tuple[Any, ...]:
     """The snapshot minus `run_problems` (the config's and the scan's, which the next run
     finds again by itself)."""
     drop = Counter(map(_problem, [*vault.config.problems, *run_problems]))
+    # One string object per note path: marshal writes each repeat as a short reference
+    # (an interaction's source is mostly its contact's own note), and decoding shares it.
+    paths: dict[str, str] = {}
+    share = paths.setdefault
+
+    def interactions(c: Contact) -> tuple[Any, ...]:
+        cols = _columns(c.interactions, 6)
+        if cols:
+            cols = (*cols[:4], tuple([share(p, p) for p in cols[4]]), cols[5])
+        return cols
+
     contacts = [
         (
-            c.name, c.path, c.fields, c.aliases, c.ring, c.cadence_days,
+            c.name, share(c.path, c.path), c.fields, c.aliases, c.ring, c.cadence_days,
             _o(c.manual_last_contact), _o(c.follow_up), c.follow_up_note,
             (c.birthday.month, c.birthday.day, c.birthday.year) if c.birthday else None,
             c.company, c.role, c.email, c.phone, c.linkedin, c.tags, c.introduced_by, c.knows,
-            c.interests, c.archived, _o(c.added),
-            [(i.date.toordinal(), i.kind, i.direction, i.summary, i.source, i.line)
-             for i in c.interactions],
-            [(m.date.toordinal(), m.from_ring, m.to_ring, m.source, m.line) for m in c.moves],
+            c.interests, c.archived, _o(c.added), interactions(c), _columns(c.moves, 5),
         )
         for c in vault.contacts
     ]  # fmt: skip
@@ -54,7 +73,7 @@ def encode(vault: Vault, run_problems: Iterable[Problem]) -> tuple[Any, ...]:
          g.to_ring, g.tag, g.per)
         for g in vault.goals
     ]  # fmt: skip
-    dated = [(n.date.toordinal(), n.path, n.title, n.tags) for n in vault.dated_notes]
+    dated = [(n.date.toordinal(), n.path, n.title, tuple(n.tags)) for n in vault.dated_notes]
     problems = []
     for t in map(_problem, vault.problems):
         if drop[t] > 0:
@@ -90,19 +109,23 @@ def _decode(data: Any, config: Config, run_problems: Iterable[Problem]) -> Vault
         return None if o is None else days[o]
 
     new = tuple.__new__  # what a named tuple's constructor does, without the call overhead
+    get_day = days.__getitem__
+
+    def rows(kind: type, cols: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Named tuples back from `_columns`, built in C (map, zip, tuple.__new__)."""
+        if not cols:
+            return ()
+        return tuple(map(new, repeat(kind), zip(map(get_day, cols[0]), *cols[1:], strict=True)))
+
     contacts = []
     for t in contacts_t:
-        path = t[1]
         bday = t[9]
         contacts.append(
             Contact(
-                t[0], path, t[2], tuple(t[3]), t[4], t[5], day(t[6]), day(t[7]), t[8],
+                t[0], t[1], t[2], tuple(t[3]), t[4], t[5], day(t[6]), day(t[7]), t[8],
                 Birthday(*bday) if bday else None,
                 t[10], t[11], t[12], t[13], t[14], tuple(t[15]), tuple(t[16]), tuple(t[17]),
-                tuple(t[18]), t[19], day(t[20]),
-                tuple([new(Interaction, (days[i[0]], i[1], i[2], i[3], i[4], i[5]))
-                       for i in t[21]]),
-                tuple([new(Move, (days[m[0]], m[1], m[2], m[3], m[4])) for m in t[22]]),
+                tuple(t[18]), t[19], day(t[20]), rows(Interaction, t[21]), rows(Move, t[22]),
             )
         )  # fmt: skip
     goals = tuple(
