@@ -87,6 +87,7 @@ class Index:
     _save: bool = True
     _snapshot_due: bool = False  # store snapshot + manifest after the next full build
     _scan_ns: int = 0  # when the stat keys were taken (the racy-edit reference)
+    _token: str | None = None  # of the snapshot this run stored, until anything changes
 
     @property
     def records(self) -> RecordStore:
@@ -103,9 +104,10 @@ class Index:
         _fill(self, deferred.keys, cache, None, self._save)
 
     def snapshot_token(self) -> str | None:
-        """The stored snapshot's token while no note changed since it was stored (the vault
-        is then exactly that snapshot), else None. Stable across runs until a note changes."""
-        return self._deferred.token if self._deferred is not None else None
+        """The stored snapshot's token while the vault is exactly that snapshot: loaded from
+        it (no note changed since it was stored), or just built and stored by this run;
+        else None. Stable across runs until a note changes."""
+        return self._deferred.token if self._deferred is not None else self._token
 
     def problem_counts(self) -> tuple[int, int]:
         """(errors, warnings) in the vault, without building it when the cache knows."""
@@ -123,6 +125,7 @@ class Index:
         stat only). Returns the paths whose parsed record changed, appeared or disappeared;
         a touch or a save with identical content changes nothing."""
         changed: set[str] = set()
+        self._token = None
         if paths is not None:
             paths = [p for p in paths if p.endswith(".md") or self._is_folder(p)]
             if len(paths) != len({p for p in paths if p.endswith(".md")}):
@@ -230,6 +233,7 @@ class Index:
             write_cache_file(config.state_dir, SNAPSHOT_FILE, fp, token, encoded)
             write_cache_file(config.state_dir, MANIFEST_FILE, fp, (token, self._scan_ns),
                              (self.keys, counts, len(v.contacts), fresh))  # fmt: skip
+            self._token = token
         except (OSError, ValueError):
             pass  # the record cache still works; the problem was reported when it was saved
 

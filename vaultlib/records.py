@@ -107,9 +107,21 @@ class RecordStore(Mapping[str, NoteRecord]):
         loads = marshal.loads
         make = PlainNote._make
         from_tuple = NoteRecord.from_tuple
-        for blob in self.blobs.values():
+        # What a snapshot keeps of a note (its path, its tags) is shared, not decoded anew
+        # for each note: the store's own path string, one tuple per distinct set of tags.
+        tag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for path, blob in self.blobs.items():
             t = loads(blob)
-            yield make(t) if t[1] == NOTE and not t[10] else from_tuple(t)
+            tags = t[4]
+            if tags:
+                tags = tag_sets.setdefault(tags, tags)
+            if t[1] == NOTE and not t[10]:
+                yield make((path, t[1], t[2], t[3], tags, *t[5:]))
+            else:
+                rec = from_tuple(t)
+                rec.path = path
+                rec.tags = tags
+                yield rec
 
     def tuples(self) -> Iterator[tuple[str, Any]]:
         """(path, record tuple) for every note, decoded one at a time."""

@@ -163,6 +163,7 @@ class VaultBuilder:
         self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
         self._live_persons = False
         self.names: dict[str, str] = {}  # person -> name, for introduced_by and knows
+        self._shared: dict[Any, Any] = {}  # one copy of each name and tuple the maps hold
 
     def build(self, extra_problems: Iterable[Problem] = ()) -> Vault:
         """The snapshot of every record, from scratch, reading each record once (a record
@@ -282,11 +283,15 @@ class VaultBuilder:
                 if g is not None:
                     self.goals.put((g.deadline or date.max, g.name.casefold(), path), g)
             elif r.date is not None and r.kind != PERSON and r.tags:
-                self.dated.put((r.date, path), DatedNote(days[r.date], path, r.title, r.tags))
+                d = days[r.date]
+                self.dated.put((d, path), DatedNote(d, path, r.title, r.tags))
 
     def _index_names(self, src: str, names: set[str]) -> None:
-        self.names_of[src] = tuple(names)
-        for name in names:
+        # Names repeat across notes: each is kept once (the watcher keeps these for every note).
+        shared = self._shared
+        held = tuple([shared.setdefault(n, n) for n in names])
+        self.names_of[src] = shared.setdefault(held, held)  # type: ignore[arg-type]
+        for name in held:
             self.by_name[name].add(src)
 
     def _reach(self, target: str, source: str) -> str | tuple[str, ...]:
@@ -310,6 +315,7 @@ class VaultBuilder:
         cached = self.reach
         found = self.found
         track = self.track
+        shared = self._shared
         persons: set[str] = set()
         for r in notes:
             d = days[r.date]  # type: ignore[index]
@@ -317,6 +323,10 @@ class VaultBuilder:
             reached: list[str] = []
             made: Interaction | None = None
             for target, line, summary, kind, direction in r.links:
+                # a few distinct words, each decoded anew for every link: keep one of each
+                kind = shared.setdefault(kind, kind)
+                if direction is not None:
+                    direction = shared.setdefault(direction, direction)
                 hit = cached.get(target)
                 if hit is None:
                     hit = self._reach(target, src)
@@ -340,7 +350,8 @@ class VaultBuilder:
                         )  # fmt: skip
                     )
             if track:
-                self.resolved[src] = tuple(reached)
+                held = tuple(reached)
+                self.resolved[src] = self._shared.setdefault(held, held)  # type: ignore[arg-type]
                 self._index_names(src, {_basename(t[0]) for t in r.links})
                 persons.update(reached)
         return persons
