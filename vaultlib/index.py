@@ -493,6 +493,8 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
             else:
                 stats.modified += 1
             put(path, blob, person)
+    if rows_read:  # one string per path: the store's (from the cache) in the keys too
+        idx.keys = final = {p: final[p] for p in store}
     stats.parsed = len(to_parse)
     stats.removed = removed
     stats.notes = len(final)

@@ -150,7 +150,9 @@ class VaultBuilder:
         # Tuples, not lists and sets: a watcher keeps one of each per dated note (100k+).
         self.resolved: dict[str, tuple[str, ...]] = {}  # source -> persons its links reached
         self.names_of: dict[str, tuple[str, ...]] = {}  # source -> basenames its links name
-        self.by_name: dict[str, set[str]] = defaultdict(set)  # basename -> sources naming it
+        # basename -> sources naming it, each once (a list: most names have few sources, and
+        # a source leaves all its names before it names any again)
+        self.by_name: dict[str, list[str]] = defaultdict(list)
         self.found: dict[str, list[Interaction]] = defaultdict(list)  # person -> from notes
         self.reach: dict[str, str | tuple[str, ...]] = {}  # target -> `_reach`, for one update
         self.link_problems: dict[str, list[Problem]] = {}
@@ -190,6 +192,7 @@ class VaultBuilder:
             c = self._contact(r)
             self.contacts.put(name_key(c), c)
         self.built = True
+        self._shared.clear()  # what it shared stays shared; the table itself can go
         return self._snapshot()
 
     def _person_paths(self) -> set[str]:
@@ -240,7 +243,11 @@ class VaultBuilder:
                 self.found[pp] = [i for i in self.found[pp] if i.source != src]
                 persons.add(pp)
             for name in self.names_of.pop(src, ()):
-                self.by_name[name].discard(src)
+                held = self.by_name.get(name)
+                if held is not None and src in held:
+                    held.remove(src)
+                    if not held:
+                        del self.by_name[name]
             self.link_problems.pop(src, None)
             r = changed_records[src] if src in changed_records else records.get(src)
             if r is None:
@@ -292,7 +299,7 @@ class VaultBuilder:
         held = tuple([shared.setdefault(n, n) for n in names])
         self.names_of[src] = shared.setdefault(held, held)  # type: ignore[arg-type]
         for name in held:
-            self.by_name[name].add(src)
+            self.by_name[name].append(src)
 
     def _reach(self, target: str, source: str) -> str | tuple[str, ...]:
         """The person a link reaches, or else the candidates of an ambiguous link (none when
