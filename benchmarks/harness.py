@@ -65,6 +65,8 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("report_first", "kith report, first run after the index"),
     ("report", "kith report, nothing to write"),
     ("list_json", "kith list --json"),
+    ("report_nomemo", "kith report, nothing to write, its memo removed"),
+    ("list_json_nomemo", "kith list --json, its memo removed"),
     ("edit_one", "kith report after editing one note"),
     ("watch_latency_median", "edit → watch regenerated (median)"),
     ("watch_latency_p95", "edit → watch regenerated (p95)"),
@@ -589,6 +591,14 @@ def bench_size(size: str, args: argparse.Namespace, kith: list[str] | None) -> d
             add(timed("report_first", [*kt, "report"], 1, env=env))
             add(timed("report", [*kt, "report"], runs, env=env))
             add(timed("list_json", [*kt, "list", "--json"], runs, discard_stdout=True, env=env))
+
+            def forget(name: str) -> Any:
+                # The same runs the long way: the snapshot is loaded, queried and rendered.
+                return lambda i: (work / ".kith" / "cache" / name).unlink(missing_ok=True)
+
+            add(timed("report_nomemo", [*kt, "report"], runs, env=env, before=forget("reports.marshal")))  # fmt: skip
+            add(timed("list_json_nomemo", [*kt, "list", "--json"], runs, discard_stdout=True,
+                      env=env, before=forget("list.marshal")))  # fmt: skip
             picks = edit_candidates(work, WATCH_EDITS + 1)
             if picks:
                 target = picks[0]
