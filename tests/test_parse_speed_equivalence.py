@@ -2,7 +2,8 @@
 
 `NoteParser.parse` and the front matter fast path take shortcuts for speed: cheap
 one-character checks before a regex, dates checked by hand, a regex reordered so it
-can search, a per-process memo of front matter lines. Each test here states the plain
+can search, per-process memos (front matter lines, link targets, dates), a dated note's
+links deduplicated before their lines are read. Each test here states the plain
 definition (as the code read before the shortcut) and checks the shortcut agrees.
 """
 
@@ -233,3 +234,171 @@ def test_a_log_line_is_a_move_exactly_when_move_matches(rest: str) -> None:
     is_move = parse._MOVE.match(f"- 2026-01-02 {rest}"[said.end() :].rstrip()) is not None
     assert len(rec.moves) + len(rec.problems) == (1 if is_move else 0)
     assert len(rec.log) == (0 if is_move else 1)
+
+
+# --- second round: memos of leading dates, log days and own front-matter lines; tags by
+# findall; a dated note's links without reading the line of a target already seen; the
+# log read from its first heading; PyYAML imported on first use -------------------------
+
+
+@given(st.lists(_STEMS, max_size=6))
+def test_leading_date_memo_answers_as_the_regex(stems: list[str]) -> None:
+    for stem in [*stems, *stems]:  # again, from what the memo kept
+        assert dates.leading_date(stem) == leading_date(stem)
+
+
+@given(st.lists(st.text(st.sampled_from(_DIGITS), min_size=8, max_size=8), max_size=4))
+def test_log_day_memo_is_parse_date(digit_runs: list[str]) -> None:
+    for digits in [*digit_runs, *digit_runs]:
+        day = f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
+        assert parse._log_day(day) == dates.parse_date(day)
+
+
+_TAG_PIECES = ["#", "##", "# ", "a", "é", "1", "_", "/", "-", "&", "x#y", " ", "\n", "中", "²", "A"]
+
+
+def body_tags(text: str) -> set[str]:
+    out = set()
+    for m in parse._TAG.finditer(text):
+        i = m.start()
+        if i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_/&#"):
+            out.add(m.group(1).casefold())
+    return out
+
+
+@settings(max_examples=500)
+@given(_texts(_TAG_PIECES, 20))
+def test_body_tags_is_its_definition(text: str) -> None:
+    assert parse._body_tags(text) == body_tags(text)
+
+
+def fm_tags(value: object) -> set[str]:
+    out: set[str] = set()
+    if isinstance(value, str):
+        value = [t for t in re.split(r"[,\s]+", value) if t]
+    if isinstance(value, list):
+        for t in value:
+            if isinstance(t, str) and t.strip("# "):
+                out.add(t.strip().lstrip("#").casefold())
+    return out
+
+
+@given(st.one_of(_texts(["#", " ", ",", "a", "B", "\t"], 8), st.lists(st.one_of(_texts(["#", " ", "a", "É"], 4), st.integers(), st.none()))))  # fmt: skip
+def test_fm_tags_is_its_definition(value: object) -> None:
+    assert parse._fm_tags(value) == fm_tags(value)
+
+
+def dated_links(
+    fm: dict[str, object], text: str, summary: str, kind: str, note_dir: str | None
+) -> list[tuple[str, int, str, str, str | None]]:
+    """What parse made of a dated note's links before the shortcut (not a daily note)."""
+    seen: set[str] = set()
+    links = []
+    candidates = [(t, 1, "") for t in map(link_target, _property_strings(fm)) if t]
+    for target, line, ctx in candidates + body_links(text, 7):
+        if target.casefold() in seen:
+            continue
+        seen.add(target.casefold())
+        direction = (parse._direction(ctx) if ctx else None) or note_dir
+        links.append((target, line, summary, kind, direction))
+    return links
+
+
+def _property_strings(fm: dict[str, object]) -> list[str]:
+    out = []
+    for value in fm.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                out.append(item)
+    return out
+
+
+_LINK_PIECES = [*_LINE_PIECES, "[[Ada]]", "[[ada|A]]", "![[Ada]]", "[[Bo#x]]", "[b](c%20d.md)", "[[Bo]]", "#Give", "[ ] "]  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(st.lists(_texts(_LINK_PIECES, 4), max_size=3), _texts(_LINK_PIECES, 24), st.sampled_from([None, "give"]))  # fmt: skip
+def test_dated_links_is_its_definition(values: list[str], text: str, note_dir: str | None) -> None:
+    fm: dict[str, object] = {f"k{i}": v for i, v in enumerate(values)} | {"list": values, "n": 3}
+    for _ in range(2):  # again, from what the memos kept
+        got = parse._dated_links(fm, {}, text, 7, "S", "meeting", note_dir)
+        assert got == dated_links(fm, text, "S", "meeting", note_dir)
+
+
+def log_start(parser: parse.NoteParser, body: str) -> int:
+    pos = 0
+    for line in body.split("\n"):
+        m = parse._HEADING.match(line)
+        if m and m.group(2).strip().casefold() in parser.headings:
+            return pos
+        pos += len(line) + 1
+    return -1
+
+
+@given(_texts(["#", "## ", "# ", "Log", "log ", "Notes", "\n", " ", "x", "#\t", "####### "], 16))
+def test_log_starts_at_the_first_log_heading(body: str) -> None:
+    parser = parse.NoteParser(config_from_dict(Path("/nonexistent-vault"), {}))
+    assert parser._log_start(body) == log_start(parser, body)
+
+
+# Front matter lines as persons and notes write them; read with shared=False a line may come
+# from the memo of lines, but every value must be the note's own object, as when read anew.
+_FM_LINES = [
+    "name: Ada Lovelace", "stage: cold", "role: x", "email: a@b.c", "tags:", "  - friend",
+    "  - é", "  - 中", "  - x", "a: ''", 'b: "q"', "n: 12", "f: 1.5", "t: true", "z: ~",
+    "flow: [a, b]", 'people: ["[[A]]", "[[B]]"]', "k: \u00e9", "k2: \u4e2d", "# c", "",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_FM_LINES), max_size=8), st.booleans())
+def test_front_matter_from_the_memo_reads_as_anew(lines: list[str], shared: bool) -> None:
+    block = "".join(line + "\n" for line in lines)
+    frontmatter._OWN_LINES.clear()
+    plain = frontmatter._fast_parse(block, shared)  # fills the memo
+    again = frontmatter._fast_parse(block, shared)  # reads from it
+    fresh = _read("---\n" + block + "---\n", "a.md", use_fast=False)
+    if plain is None:
+        assert again is None
+        return
+    assert again is not None
+    assert repr(again) == repr(plain) == repr((fresh.data, fresh.key_lines))
+    if not shared:  # a value is shared with another note only as Python shares it
+        frontmatter._OWN_LINES.clear()
+        first = frontmatter._fast_parse(block, shared)
+        frontmatter._OWN_LINES.clear()
+        second = frontmatter._fast_parse(block, shared)
+        assert first is not None and second is not None
+        python_shares = [a is b for a, b in zip(_values(first[0]), _values(second[0]))]
+        assert [a is b for a, b in zip(_values(again[0]), _values(plain[0]))] == python_shares
+
+
+def _values(data: dict[str, object]) -> list[object]:
+    out: list[object] = []
+    for value in data.values():
+        out.extend(value if isinstance(value, list) else [value])
+    return out
+
+
+@given(st.lists(st.sampled_from(['"[[A]]"', '"[[B c]]"', '"x"', '""', 'a', '"q\\"', "'s'"]), min_size=1, max_size=4), st.sampled_from(["", " ", "  # c", ","]))  # fmt: skip
+def test_flow_list_of_quoted_items_is_read_as_before(items: list[str], tail: str) -> None:
+    text = "[" + ", ".join(items) + "]" + tail
+    frontmatter_items = frontmatter._fast_flow_list(text)
+    block = f"k: {text}\n"
+    fresh = _read("---\n" + block + "---\n", "a.md", use_fast=False)
+    if frontmatter_items is not None:
+        assert fresh.data == {"k": frontmatter_items}
+
+
+def test_pyyaml_is_imported_only_for_the_slow_path() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from vaultlib.frontmatter import read_front_matter\n"
+        "read_front_matter('---\\na: b\\ntags: [x]\\n---\\n', 'a.md')\n"
+        "assert 'yaml' not in sys.modules\n"
+        "fm = read_front_matter('---\\na: {b: c}\\n---\\n', 'a.md')\n"
+        "assert 'yaml' in sys.modules and fm.data == {'a': {'b': 'c'}}\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)

@@ -183,12 +183,32 @@ def match_moment(rx: re.Pattern[str], text: str) -> date | None:
 _LEADING_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?=$|[ _.\-])")
 
 
+# leading_date's answers by what it reads of a name: its first 11 characters (the date
+# and the one after it), or 12 when the 11th is a line break, which `$` matches only last.
+# Vaults have few dates in many names.
+_LEADING_DATES: dict[str, date | None] = {}
+_MAX_LEADING_DATES = 8192
+
+
 def leading_date(stem: str) -> date | None:
     """A date at the start of a file name such as `2026-02-14 Lunch with Maya`."""
-    if stem[4:5] != "-" or not _LEADING_DATE.match(stem):  # most names: no regex at all
+    if stem[4:5] != "-":  # most names: no regex at all
+        return None
+    key = stem[:11] if stem[10:11] != "\n" else stem[:12]
+    if key in _LEADING_DATES:
+        return _LEADING_DATES[key]
+    found = _read_leading_date(stem)
+    if len(_LEADING_DATES) >= _MAX_LEADING_DATES:
+        _LEADING_DATES.clear()
+    _LEADING_DATES[key] = found
+    return found
+
+
+def _read_leading_date(stem: str) -> date | None:
+    if not _LEADING_DATE.match(stem):
         return None
     try:
-        if stem.isascii():  # fromisoformat reads ASCII digits only; \d is any decimal digit
+        if stem[:10].isascii():  # fromisoformat reads ASCII digits only; \d is any decimal digit
             return date.fromisoformat(stem[:10])
         return date(int(stem[:4]), int(stem[5:7]), int(stem[8:10]))
     except ValueError:

@@ -4,10 +4,11 @@ This module owns finding the `---` block on line 1, turning its YAML into plain
 Python values with YAML 1.2 rules (`no`, `0123`, `7:30` and `2024-01-05` stay
 strings), and every hardening rule around it: duplicate keys, aliases, tags,
 depth, size and node limits, each reported as a `Problem` with the file line.
-Flat front matter goes through a small hand-written fast path (which can keep what
-it made of each line, as vaults repeat lines); everything else through PyYAML's
-pure-Python composer and our own node walker, which is the reference the fast
-path is tested against. It never touches the disk, never writes YAML, never uses
+Flat front matter goes through a small hand-written fast path (which keeps what
+it made of each line, as vaults repeat lines, giving each note values of its own
+when asked); everything else through PyYAML's pure-Python composer and our own
+node walker, which is the reference the fast path is tested against. PyYAML is
+imported on the slow path's first use, so most commands never load it. It never touches the disk, never writes YAML, never uses
 PyYAML's C loader or constructors, and never gives fields a meaning (dates,
 links and lists are the parser's business).
 """
@@ -18,22 +19,13 @@ import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any
-
-import yaml
-from yaml.composer import Composer
-from yaml.events import (
-    AliasEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceStartEvent,
-)
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.parser import Parser
-from yaml.reader import Reader, ReaderError
-from yaml.scanner import Scanner
+from typing import TYPE_CHECKING, Any
 
 from .model import ERROR, WARNING, Problem
+
+if TYPE_CHECKING:  # PyYAML is imported on the slow path's first use (see _loader_class)
+    import yaml
+    from yaml.nodes import MappingNode, Node, SequenceNode
 
 MAX_BYTES = 65536
 MAX_DEPTH = 32
@@ -114,10 +106,21 @@ def front_matter_parts(
         if not opened.group(1):  # no line break: the whole file is '---'
             return _unclosed(path)
         after_break = opened.start(1) + 1
-    found = _find_closer(text, after_break)
-    if found is None:
-        return _unclosed(path)
-    block_end, body_offset = found
+    # _find_closer's common case first: the first `---` after line 1 is a line of its own,
+    # ended by \n, with no `...` before it.
+    block_end = text.find("---", after_break)
+    if (
+        block_end > 0
+        and text[block_end - 1] == "\n"
+        and text[block_end + 3 : block_end + 4] == "\n"
+        and text.find("...", after_break, block_end) < 0
+    ):
+        body_offset = block_end + 4
+    else:
+        found = _find_closer(text, after_break)
+        if found is None:
+            return _unclosed(path)
+        block_end, body_offset = found
     block = text[start:block_end]
     # line 1, the block's lines, the closing line
     body_line = 3 + (block.count("\n") if "\r" not in block else _count_eols(block))
@@ -286,62 +289,86 @@ _FLOW_ITEM_RE = re.compile(
 )
 _FLOW_TAIL_RE = re.compile(r"(?:[ ]+(?:\#.*)?)?\Z")
 _BAIL: Any = object()
+# First characters of plain text that neither YAML nor resolve_plain reads as more
+_WORD_START = frozenset("ABCDEGHIJKLMOPQRSUVWXYZabcdeghijklmopqrsuvwxyz")
 
 
 # What _fast_line made of each line, by line text, for _fast_parse(shared=True): vaults
-# repeat many lines (`type: person`, `tags: [x]`, `  - "[[Ada]]"`).
-_BLANK, _ITEM, _KEY = 0, 1, 2
+# repeat many lines (`type: person`, `tags: [x]`, `  - "[[Ada]]"`). A `key: ...` line is
+# kept as (_KEY, _OPEN or _FLOW; the key's length; its value): see _fast_parse.
+_BLANK, _ITEM, _KEY, _OPEN, _FLOW = 0, 1, 2, 3, 4
 _BLANK_LINE = (_BLANK, 0, None)
 _NO_VALUE: Any = object()  # `key:` with nothing after it: a block list may follow
+_NOT_KEPT: Any = object()
+_COPY = ("", "")  # value.join(_COPY): a string equal to value, but another object
 _FAST_LINES: dict[str, tuple[int, Any, Any]] = {}
+# The same for _fast_parse(shared=False), kept apart: the notes read so (persons) have many
+# lines of their own (names, emails), which would push out the lines other notes repeat.
+_OWN_LINES: dict[str, tuple[int, Any, Any]] = {}
 _MAX_FAST_LINES = 32768
 _MAX_KEPT_LINE = 200  # characters: longer lines seldom repeat
+
+
+def _own_value(value: Any) -> Any:
+    """A copy of a memo value for a note of its own, as reading the line would make it:
+    a string copied (unless it is one Python shares: '' or one Latin-1 character), None or
+    a bool as they are; anything else (a tuple, a number) is _NOT_KEPT: read it again."""
+    if type(value) is str:
+        return value.join(_COPY) if len(value) > 1 or value > "\xff" else value
+    if value is None or type(value) is bool:
+        return value
+    return _NOT_KEPT
 
 
 def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[str, int]] | None:
     """Parse flat front matter, or return None when it is not sure.
 
-    `shared`: see front_matter_parts (a flow list is kept as a tuple and copied out)."""
+    `shared`: see front_matter_parts (a flow list is kept as a tuple and copied out).
+    Without it, lines are read from the memo too, but each value is made the note's own."""
     lines = _EOL_RE.split(block) if "\r" in block else block.split("\n")
     if lines[-1] == "":
         lines.pop()
     data: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
-    nodes = 1
     list_key: str | None = None  # the `key:` whose block list items may follow
     items: list[Any] = []
     indent = -1
-    known = _FAST_LINES if shared else None
-    for number, line in enumerate(lines, 2):
-        entry = known.get(line) if known is not None else None
+    known = _FAST_LINES if shared else _OWN_LINES
+    number = 1
+    for line in lines:
+        number += 1
+        entry = known.get(line)
         if entry is not None:
             kind, arg, value = entry
-            if kind == _KEY:
+            if kind >= _KEY:
                 arg = line[:arg]  # the key is kept as its length: this note's own key
-        else:
+            if not shared and kind != _OPEN and kind != _BLANK:
+                value = _own_value(value)
+                if value is _NOT_KEPT:
+                    entry = None  # read the line again: its value is the note's own
+        if entry is None:
             entry = _fast_line(line)
             if entry is None:
                 return None
             kind, arg, value = entry
-            if known is not None and len(line) <= _MAX_KEPT_LINE:
-                if len(known) >= _MAX_FAST_LINES:
-                    known.clear()
-                known[line] = (kind, len(arg), value) if kind == _KEY else entry
-        if kind == _KEY:
-            if arg in data:
-                return None
-            key_lines[arg] = number
-            list_key = None
-            if value is _NO_VALUE:
-                list_key = arg
-                indent = -1
-                value = None
-            elif type(value) is tuple:  # a flow list
-                value = list(value)
-                nodes += len(value)
-            data[arg] = value
-            nodes += 2
-        elif kind == _ITEM:
+            if kind == _KEY:
+                if value is _NO_VALUE:
+                    kind = _OPEN
+                elif type(value) is tuple:
+                    kind = _FLOW
+            # A list of two or more links is kept as seldom as it repeats (who was at a
+            # meeting): kept, such lines would push out those that do repeat.
+            if len(line) <= _MAX_KEPT_LINE and not (
+                kind == _FLOW and len(value) > 1 and "[[" in line
+            ):
+                kept = value
+                if not shared and kind != _OPEN and kind != _BLANK:
+                    kept = _own_value(value)  # the note's value stays its own
+                if kept is not _NOT_KEPT:
+                    if len(known) >= _MAX_FAST_LINES:
+                        known.clear()
+                    known[line] = (kind, len(arg) if kind >= _KEY else arg, kept)
+        if kind == _ITEM:
             if list_key is None:
                 return None  # a stray item
             if indent < 0:
@@ -350,8 +377,27 @@ def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[
             elif arg != indent:
                 return None
             items.append(value)
-            nodes += 1
-    if nodes > MAX_NODES:
+        elif kind != _BLANK:
+            if arg in data:
+                return None
+            key_lines[arg] = number
+            if kind == _KEY:
+                data[arg] = value
+                list_key = None
+            elif kind == _FLOW:
+                data[arg] = list(value)
+                list_key = None
+            else:
+                data[arg] = None
+                list_key = arg
+                indent = -1
+    # Nodes: the mapping, each key and its value, each list item. A line makes no more
+    # nodes than it has characters (`k:` 2, `- x` 1, a flow item 2 or more with its
+    # separator), so only a block of MAX_NODES characters or more can have too many.
+    if (
+        len(block) >= MAX_NODES
+        and 1 + 2 * len(data) + sum(len(v) for v in data.values() if type(v) is list) > MAX_NODES
+    ):
         return None
     return data, key_lines
 
@@ -389,9 +435,15 @@ def _fast_line(line: str) -> tuple[int, Any, Any] | None:
         return _KEY, key, _NO_VALUE
     if rest[0] != " ":
         return None
-    if value[0] == "[":
+    first = value[0]
+    if first == "[":
         items = _fast_flow_list(value)
         return None if items is None else (_KEY, key, tuple(items))
+    if first in _WORD_START and "#" not in value and ": " not in value:
+        # _fast_scalar's answer for plain text that resolve_plain keeps as it is
+        value = value.rstrip(" ")
+        if value[-1] != ":":
+            return _KEY, key, value
     value = _fast_scalar(value)
     return None if value is _BAIL else (_KEY, key, value)
 
@@ -426,6 +478,12 @@ def _fast_scalar(value: str) -> Any:
 
 
 def _fast_flow_list(text: str) -> list[Any] | None:
+    if text[-2:] == '"]' and text[:2] == '["' and len(text) > 3 and "\\" not in text:
+        # `["a", "b"]`, the way Obsidian writes a list of links: split on the separators,
+        # which hold every quote of the text when no item has one of its own.
+        quoted = text[2:-2].split('", "')
+        if text.count('"') == 2 * len(quoted):
+            return quoted
     pos = 1
     items: list[Any] = []
     length = len(text)
@@ -473,69 +531,96 @@ _ALIAS_HINT = (
 )
 
 
-class _FlatResolver:
-    """Gives every node its kind's tag; values are resolved later, in `_Walker`."""
-
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode:
-            return _STR_TAG
-        if kind is SequenceNode:
-            return _SEQ_TAG
-        return _MAP_TAG
+_LOADER: Any = None  # the _Loader class, once made
 
 
-class _Loader(Reader, Scanner, Parser, Composer, _FlatResolver):
-    """PyYAML's pure-Python reader, scanner, parser and composer, with checks.
+def _loader_class() -> Any:
+    """_Loader: PyYAML's reader, scanner, parser and composer with our checks. Made on
+    first use, so that PyYAML is imported only when some note needs the slow path."""
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _make_loader_class()
+    return _LOADER
 
-    `compose_node` refuses aliases, anchors, explicit tags, too many nodes and
-    too deep nesting before any node is built, so nothing is ever expanded,
-    constructed or recursed into deeply.
-    """
 
-    def __init__(self, stream: str) -> None:
-        Reader.__init__(self, stream)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-        Composer.__init__(self)
-        self.kith_nodes = 0
-        self.kith_depth = 0
-        self.kith_anchor: int | None = None
+def __getattr__(name: str) -> Any:  # `frontmatter._Loader` names the class, made on demand
+    if name == "_Loader":
+        return _loader_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
-        event: Any = self.peek_event()
-        if isinstance(event, AliasEvent):
-            raise _Reject(_ALIAS_MESSAGE, _ALIAS_HINT, event.start_mark.index)  # type: ignore[union-attr]
-        tag = getattr(event, "tag", None)
-        if tag is not None:
-            shown = "!!" + tag[len(_CORE_PREFIX) :] if tag.startswith(_CORE_PREFIX) else tag
-            raise _Reject(
-                f"tag '{shown}' is not allowed in front matter",
-                f'remove the tag; if it is part of the text, quote the value: "{shown} ..."',
-                event.start_mark.index,
-            )
-        if event.anchor is not None and self.kith_anchor is None:
-            self.kith_anchor = event.start_mark.index
-        self.kith_nodes += 1
-        if self.kith_nodes > MAX_NODES:
-            raise _Reject(
-                f"front matter has more than {MAX_NODES} nodes (keys, values and list items)",
-                "move the bulk of this data into the note body or into separate notes",
-                event.start_mark.index,
-            )
-        if isinstance(event, ScalarEvent):
-            return self.compose_scalar_node(None)  # type: ignore[arg-type]
-        self.kith_depth += 1
-        if self.kith_depth > MAX_DEPTH:
-            raise _Reject(_DEPTH_MESSAGE, _DEPTH_HINT, event.start_mark.index)
-        node: Node
-        if isinstance(event, SequenceStartEvent):
-            node = self.compose_sequence_node(None)  # type: ignore[arg-type]
-        elif isinstance(event, MappingStartEvent):
-            node = self.compose_mapping_node(None)  # type: ignore[arg-type]
-        else:  # pragma: no cover - the parser only emits the events above here
-            raise _Reject("invalid YAML front matter", "", event.start_mark.index)
-        self.kith_depth -= 1
-        return node
+
+def _make_loader_class() -> Any:
+    from yaml.composer import Composer
+    from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
+    from yaml.nodes import ScalarNode, SequenceNode
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _FlatResolver:
+        """Gives every node its kind's tag; values are resolved later, in `_Walker`."""
+
+        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+            if kind is ScalarNode:
+                return _STR_TAG
+            if kind is SequenceNode:
+                return _SEQ_TAG
+            return _MAP_TAG
+
+    class _Loader(Reader, Scanner, Parser, Composer, _FlatResolver):
+        """PyYAML's pure-Python reader, scanner, parser and composer, with checks.
+
+        `compose_node` refuses aliases, anchors, explicit tags, too many nodes and
+        too deep nesting before any node is built, so nothing is ever expanded,
+        constructed or recursed into deeply.
+        """
+
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            self.kith_nodes = 0
+            self.kith_depth = 0
+            self.kith_anchor: int | None = None
+
+        def compose_node(self, parent: Node | None, index: Any) -> Node:
+            event: Any = self.peek_event()
+            if isinstance(event, AliasEvent):
+                raise _Reject(_ALIAS_MESSAGE, _ALIAS_HINT, event.start_mark.index)  # type: ignore[union-attr]
+            tag = getattr(event, "tag", None)
+            if tag is not None:
+                shown = "!!" + tag[len(_CORE_PREFIX) :] if tag.startswith(_CORE_PREFIX) else tag
+                raise _Reject(
+                    f"tag '{shown}' is not allowed in front matter",
+                    f'remove the tag; if it is part of the text, quote the value: "{shown} ..."',
+                    event.start_mark.index,
+                )
+            if event.anchor is not None and self.kith_anchor is None:
+                self.kith_anchor = event.start_mark.index
+            self.kith_nodes += 1
+            if self.kith_nodes > MAX_NODES:
+                raise _Reject(
+                    f"front matter has more than {MAX_NODES} nodes (keys, values and list items)",
+                    "move the bulk of this data into the note body or into separate notes",
+                    event.start_mark.index,
+                )
+            if isinstance(event, ScalarEvent):
+                return self.compose_scalar_node(None)  # type: ignore[arg-type]
+            self.kith_depth += 1
+            if self.kith_depth > MAX_DEPTH:
+                raise _Reject(_DEPTH_MESSAGE, _DEPTH_HINT, event.start_mark.index)
+            node: Node
+            if isinstance(event, SequenceStartEvent):
+                node = self.compose_sequence_node(None)  # type: ignore[arg-type]
+            elif isinstance(event, MappingStartEvent):
+                node = self.compose_mapping_node(None)  # type: ignore[arg-type]
+            else:  # pragma: no cover - the parser only emits the events above here
+                raise _Reject("invalid YAML front matter", "", event.start_mark.index)
+            self.kith_depth -= 1
+            return node
+
+    return _Loader
 
 
 _DEPTH_MESSAGE = f"front matter nests deeper than {MAX_DEPTH} levels"
@@ -556,6 +641,8 @@ class _Walker:
         self.warnings: list[Problem] = []
 
     def value(self, node: Node) -> Any:
+        from yaml.nodes import MappingNode, ScalarNode, SequenceNode  # see _loader_class
+
         if isinstance(node, ScalarNode):
             return resolve_plain(node.value) if node.style is None else node.value
         if isinstance(node, SequenceNode):
@@ -573,6 +660,8 @@ class _Walker:
         return self.mapping(node, None)
 
     def mapping(self, node: MappingNode, key_lines: dict[str, int] | None) -> dict[str, Any]:
+        from yaml.nodes import ScalarNode
+
         out: dict[str, Any] = {}
         first: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -618,6 +707,8 @@ class _Walker:
 
     def _check_hashtag(self, node: Node, key: str | None) -> None:
         """Warn about `tags: #project`, which YAML reads as an empty value and a comment."""
+        from yaml.nodes import ScalarNode
+
         if not isinstance(node, ScalarNode) or node.style is not None or node.value != "":
             return
         m = _HASHTAG_COMMENT_RE.match(self.block, node.start_mark.index)
@@ -639,6 +730,10 @@ class _Walker:
 def _slow_parse(
     block: str, path: str
 ) -> tuple[dict[str, Any] | None, dict[str, int], list[Problem]]:
+    import yaml  # here, not at the top: the fast path reads most notes without it
+    from yaml.nodes import MappingNode, SequenceNode
+    from yaml.reader import ReaderError
+
     starts = [0] + [m.end() for m in _EOL_RE.finditer(block)]
     if len(starts) > 1 and starts[-1] == len(block):
         starts.pop()
@@ -661,7 +756,7 @@ def _slow_parse(
         return fail(_DEPTH_MESSAGE, _DEPTH_HINT, deep)
 
     try:
-        loader = _Loader(block)
+        loader = _loader_class()(block)
         try:
             root = loader.get_single_node()
         finally:

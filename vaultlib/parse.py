@@ -31,7 +31,7 @@ from .dates import (
 )
 from .frontmatter import front_matter_parts
 from .model import ERROR, INTERACTION_KINDS, WARNING, Problem
-from .textutil import decode_note
+from .textutil import BOM_BYTES
 
 MAX_NOTE_BYTES = 5 * 1024 * 1024
 
@@ -93,8 +93,13 @@ _EMBED_BANG = re.compile(r"!(?=\[)")
 _DATE_LIKE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\b")
 _MOVE = re.compile(r"^(?:stage|ring)\s*:\s*(.+?)\s*(?:→|->|=>)\s*(.+?)\s*$", re.IGNORECASE)
 _KIND = re.compile(r"^([A-Za-z]+)\s*:\s*(.*)$")
-_TAG = re.compile(r"#([\w/-]*[^\W\d_][\w/-]*)")  # preceding character checked by hand
+_TAG = re.compile(r"#([\w/-]*[^\W\d_][\w/-]*)")  # a tag, where no word character precedes
 _WS = re.compile(r"\s+")
+_MD_OPEN = re.compile(r"\]\(")
+# _TAG at a '#' not after a word character or one of '/&#' (the lookbehind checks the
+# character before the '#', as in _DIRECTION_TAG).
+_BODY_TAG = re.compile(r"#(?<![\w/&#]#)([\w/-]*[^\W\d_][\w/-]*)")
+_TAG_SPLIT = re.compile(r"[,\s]+")
 # `#give` / `#ask` not after a word character or '/'. The '#' comes first (the lookbehind
 # then checks the character before it) so that the regex can search for the '#'.
 _DIRECTION_TAG = re.compile(r"#(?<![\w/]#)(give|ask)\b", re.IGNORECASE)
@@ -268,16 +273,8 @@ def _body_links(text: str, first_line: int) -> list[tuple[str, int, str]]:
 
 
 def _has_md_link(text: str) -> bool:
-    """`"](" in text`, found from the `(`s: a one-character search is a memchr, many times
-    faster than looking for the pair, and most notes have few `(`."""
-    i = text.find("(", 1)
-    for _ in range(8):
-        if i < 0:
-            return False
-        if text[i - 1] == "]":
-            return True
-        i = text.find("(", i + 1)
-    return "](" in text
+    """`"](" in text`, by a regex search, which finds the pair faster than `in` does."""
+    return _MD_OPEN.search(text) is not None
 
 
 def _md_links(text: str) -> list[tuple[int, str]]:
@@ -300,18 +297,18 @@ def _md_links(text: str) -> list[tuple[int, str]]:
 def _body_tags(text: str) -> set[str]:
     if "#" not in text:
         return set()
+    # A match of _TAG holds no '#' after its first, so each '#' starts the same match
+    # whether or not the one before was kept: findall with the check in the regex.
     out = set()
-    for m in _TAG.finditer(text):
-        i = m.start()
-        if i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_/&#"):
-            out.add(m.group(1).casefold())
+    for tag in _BODY_TAG.findall(text):
+        out.add(tag.casefold())
     return out
 
 
 def _fm_tags(value: object) -> set[str]:
     out: set[str] = set()
     if isinstance(value, str):
-        value = [t for t in re.split(r"[,\s]+", value) if t]
+        value = [t for t in _TAG_SPLIT.split(value) if t]
     if isinstance(value, list):
         for t in value:
             if isinstance(t, str) and t.strip("# "):
@@ -320,9 +317,10 @@ def _fm_tags(value: object) -> set[str]:
 
 
 # Where link_target's answer sits in a property value (`"[[Ada|A]]"` -> 2, 5), by value, as
-# a vault repeats its links (`"[[Ada]]"` in every meeting with Ada). The target is cut out of
-# the value each time, so that every note gets a string of its own. () for no target.
-_TARGET_SPANS: dict[str, tuple[int, int] | tuple[()]] = {}
+# a vault repeats its links (`"[[Ada]]"` in every meeting with Ada), with the target
+# casefolded (which only dedupes, so may be shared). The target is cut out of the value each
+# time, so that every note gets a string of its own. () for no target.
+_TARGET_SPANS: dict[str, tuple[int, int, str] | tuple[()]] = {}
 _MAX_TARGET_SPANS = 32768
 
 
@@ -348,20 +346,123 @@ def _fm_links(fm: dict[str, Any], key_lines: dict[str, int]) -> list[tuple[str, 
     return out
 
 
-def _target_span(value: str) -> tuple[int, int] | tuple[()] | None:
-    """Where link_target(value) is in `value`: () when it is None, None when a `\\|` in the
-    link makes it no slice of the value."""
+def _target_span(value: str) -> tuple[int, int, str] | tuple[()] | None:
+    """Where link_target(value) is in `value`, and it casefolded: () when it is None, None
+    when a `\\|` in the link makes it no slice of the value."""
     m = _WIKI.search(value)
     if not m:
         return ()
-    inner = m.group(1)
+    span = _inner_span(m.group(1))
+    if not span:
+        return span
+    return span[0] + m.start(1), span[1] + m.start(1), span[2]
+
+
+def _inner_span(inner: str) -> tuple[int, int, str] | tuple[()] | None:
+    """Where _target(inner) is in `inner` (what a wiki link holds), and it casefolded: ()
+    when it is empty, None when a `\\|` makes it no slice of `inner`."""
     if "\\" in inner:
         return None
     target = _target(inner)
     if not target:
         return ()
-    start = m.start(1) + inner.find(target)  # after the spaces strip() took off
-    return start, start + len(target)
+    start = inner.find(target)  # after the spaces strip() took off
+    return start, start + len(target), target.casefold()
+
+
+# _inner_span by what a wiki link in a body holds (`Ada`, `People/Ada|Ada`), as bodies
+# repeat their links as properties do.
+_INNER_SPANS: dict[str, tuple[int, int, str] | tuple[()]] = {}
+
+
+def _dated_links(
+    fm: dict[str, Any] | None,
+    key_lines: dict[str, int],
+    body: str,
+    first_line: int,
+    summary: str,
+    kind: str,
+    note_dir: str | None,
+) -> list[tuple[str, int, str, str, str | None]]:
+    """The links of a dated note that is not a daily note, as NoteParser.parse makes them
+    from _fm_links and _body_links: each target once (the first), every link saying the
+    note's summary and kind, its direction that of its line or else of the note. A body
+    link whose target was seen is dropped before its line is read."""
+    links: list[tuple[str, int, str, str, str | None]] = []
+    seen: set[str] = set()
+    if fm:
+        spans = _TARGET_SPANS
+        for key, value in fm.items():
+            if isinstance(value, str):
+                if "[[" not in value:
+                    continue
+                value = (value,)
+            elif not isinstance(value, list):
+                continue
+            for item in value:
+                if isinstance(item, str) and "[[" in item:
+                    span = spans.get(item)
+                    if span is None:
+                        span = _target_span(item) if len(item) <= 200 else None
+                        if span is None:
+                            target = link_target(item)
+                            if target and target.casefold() not in seen:
+                                seen.add(target.casefold())
+                                links.append(
+                                    (target, key_lines.get(key, 1), summary, kind, note_dir)
+                                )
+                            continue
+                        if len(spans) >= _MAX_TARGET_SPANS:
+                            spans.clear()
+                        spans[item] = span
+                    if span and span[2] not in seen:
+                        seen.add(span[2])
+                        links.append((item[span[0] : span[1]], key_lines.get(key, 1), summary, kind, note_dir))  # fmt: skip
+    first = body.find("[")
+    if first < 0:
+        return links
+    # (position, target, None) or, for a wiki link, (position, what it holds, where its
+    # target is in that and the target casefolded)
+    hits: list[tuple[int, str, tuple[int, int, str] | None]] = []
+    inners = _INNER_SPANS
+    for m in _WIKI.finditer(body, first):
+        pos = m.start()
+        if pos > 0 and body[pos - 1] == "!":
+            continue  # embed
+        inner = m.group(1)
+        span = inners.get(inner)
+        if span is None:
+            span = _inner_span(inner) if len(inner) <= 200 else None
+            if span is None:  # long, or not a slice of what the link holds
+                target = _target(inner)
+                if target:
+                    hits.append((pos, target, None))
+                continue
+            if len(inners) >= _MAX_TARGET_SPANS:
+                inners.clear()
+            inners[inner] = span
+        if span and span[2] not in seen:
+            hits.append((pos, inner, span))
+    if _has_md_link(body):
+        hits += [(pos, target, None) for pos, target in _md_links(body)]
+        hits.sort()  # by position: a wiki link and a markdown link never start at one
+    line, last = first_line, 0
+    for pos, target, span in hits:
+        folded = target.casefold() if span is None else span[2]
+        if folded in seen:
+            continue
+        start = body.rfind("\n", 0, pos) + 1  # the link's line
+        end = body.find("\n", pos)
+        ctx = body[start:end] if end >= 0 else body[start:]
+        if "[ ]" in ctx and _UNCHECKED.match(ctx):
+            continue  # an intention ("- [ ] email [[Sam]]"), not contact
+        seen.add(folded)
+        if span is not None:
+            target = target[span[0] : span[1]]
+        line += body.count("\n", last, pos)  # lines are counted only up to links kept
+        last = pos
+        links.append((target, line, summary, kind, ("#" in ctx and _direction(ctx)) or note_dir))
+    return links
 
 
 # --- person fields ----------------------------------------------------------------
@@ -521,6 +622,20 @@ def _iso_day(day: str) -> date | None:
         return None
 
 
+# _iso_day's answers, by the text of the day: a person's log has many lines, on few days.
+_LOG_DAYS: dict[str, date | None] = {}
+_MAX_LOG_DAYS = 8192
+
+
+def _log_day(day: str) -> date | None:
+    """_iso_day(day), kept in _LOG_DAYS."""
+    d = _iso_day(day)
+    if len(_LOG_DAYS) >= _MAX_LOG_DAYS:
+        _LOG_DAYS.clear()
+    _LOG_DAYS[day] = d
+    return d
+
+
 def _own_front_matter(text: str, path: str, shared: dict[str, Any] | None) -> dict[str, Any]:
     """Front matter read with shared=True, again with values of its own, for a record that
     keeps it. The keys stay those of the first reading, which were the note's own already
@@ -601,8 +716,8 @@ class NoteParser:
             rec.problems.append(Problem(path, None, "is UTF-16 encoded; skipped" if utf16 else "contains a NUL byte (not a text note); skipped",
                                         "save it as UTF-8" if utf16 else "remove it, or rename it so it does not end in .md"))  # fmt: skip
             return rec
-        try:
-            text, _bom = decode_note(data)
+        try:  # decode_note, inline
+            text = (data[3:] if data.startswith(BOM_BYTES) else data).decode("utf-8")
         except UnicodeDecodeError as e:
             line = data[: e.start].count(b"\n") + 1
             rec.problems.append(Problem(path, line, f"is not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); skipped",
@@ -611,17 +726,24 @@ class NoteParser:
         rec.has_blocks = "<" in text and "<!-- kith:" in text  # "<" first: a fast scan
         # Persons and goals keep their front matter in the record, so it must be theirs alone;
         # any other note may share values with other notes (see front_matter_parts).
-        shared = not path.startswith(self.people_prefixes)
+        in_people = path.startswith(self.people_prefixes)
         fm, key_lines, body_line, body_offset, fm_problems = front_matter_parts(
-            text, path, shared=shared
+            text, path, shared=not in_people
         )
         if fm_problems:
             rec.problems.extend(fm_problems)
             if any(p.severity == ERROR for p in fm_problems):
                 return rec
-        fm_tags = _fm_tags(fm.get("tags")) if fm else set()
-        if self.is_person(path, fm, fm_tags):
-            if shared:
+        tags_value = fm.get("tags") if fm else None
+        fm_tags = set() if tags_value is None else _fm_tags(tags_value)
+        # is_person, asked only when the front matter may make a person (a type, a tag or
+        # categories; see there)
+        if in_people or (
+            fm
+            and ("type" in fm or self.people_categories or not self.people_tags.isdisjoint(fm_tags))
+            and self.is_person(path, fm, fm_tags)
+        ):
+            if not in_people:
                 fm = _own_front_matter(text, path, fm)
             rec.kind = PERSON
             rec.fm = fm or {}
@@ -633,15 +755,14 @@ class NoteParser:
             self._parse_log(rec, body, body_line)
             return rec
         if fm and isinstance(fm.get("type"), str) and fm["type"].strip().casefold() == "goal":
-            if shared:
-                fm = _own_front_matter(text, path, fm)
+            fm = _own_front_matter(text, path, fm)
             rec.kind = GOAL
             rec.fm = fm
             rec.title = stem
             rec.problems.extend(check_goal(fm, key_lines, path))
             return rec
         # note_date, keeping what the title and the kind need to know on the way
-        daily = self.daily_date(path, stem)
+        daily = self.daily_date(path, stem) if path.startswith(self.daily_prefix) else None
         lead = None if daily else leading_date(stem)
         d = daily or lead or _property_date(fm)
         if d is None:  # undated notes are never contact: keep nothing but their problems
@@ -652,20 +773,34 @@ class NoteParser:
                     rec.problems.append(Problem(path, key_lines.get(key), f"date '{value}' is not a date; the note is not dated, so its links are not contact",
                                                 "use YYYY-MM-DD", WARNING))  # fmt: skip
             return rec
-        body = _note_body(text, path, body_offset, body_line, rec.has_blocks)
-        rec.tags = tuple(sorted(fm_tags | _body_tags(body)))
+        # _note_body, with visible_text's own checks first: most bodies need neither
+        body = text[body_offset:]
+        if (
+            "\r" in body
+            or "`" in body
+            or ("~" in body and "~~~" in body)
+            or ("<" in body and "<!--" in body)
+            or ("%" in body and "%%" in body)
+        ):
+            body = visible_text(body)
+        if rec.has_blocks:
+            body = _without_blocks(text, path, body, body_line)
+        rec.tags = (
+            tuple(sorted(fm_tags | _body_tags(body))) if "#" in body else tuple(sorted(fm_tags))
+        )
         rec.date = d.toordinal()
         # A daily note keeps its whole name as title, whatever its format ("2026-11-03 Tuesday").
-        is_daily = daily is not None
         title = stem
         if lead is not None:
             title = stem[10:].strip(" -_.") or stem
         rec.title = title
-        note_kind = "note" if is_daily else _kind_of(title, "meeting")
-        note_dir = None
         given = fm_tags & _GIVE_ASK
-        if len(given) == 1:
-            note_dir = next(iter(given))
+        note_dir = next(iter(given)) if len(given) == 1 else None
+        if daily is None:
+            rec.links = _dated_links(
+                fm, key_lines, body, body_line, title, _kind_of(title, "meeting"), note_dir
+            )
+            return rec
         seen: set[str] = set()
         links = []
         candidates = (_fm_links(fm, key_lines) if fm else []) + _body_links(body, body_line)
@@ -674,23 +809,44 @@ class NoteParser:
             if key in seen:
                 continue
             seen.add(key)
-            if is_daily and ctx:
+            if ctx:
                 summary = _strip_line(ctx)
                 kind = _kind_of(summary, "note")
                 direction = _direction(ctx) or note_dir
             else:
                 summary = title
-                kind = note_kind
-                direction = (_direction(ctx) if ctx else None) or note_dir
+                kind = "note"
+                direction = note_dir
             links.append((target, line, summary, kind, direction))
         rec.links = links
         return rec
+
+    def _log_start(self, body: str) -> int:
+        """Where the line of the first log heading starts in `body`; -1 when there is none."""
+        pos = 0 if body.startswith("#") else body.find("\n#") + 1 or -1
+        while pos >= 0:
+            end = body.find("\n", pos)
+            m = _HEADING.match(body[pos:end] if end >= 0 else body[pos:])
+            if m and m.group(2).strip().casefold() in self.headings:
+                return pos
+            if end < 0:
+                return -1
+            pos = body.find("\n#", end) + 1 or -1
+        return -1
 
     def _parse_log(self, rec: NoteRecord, body: str, first_line: int) -> None:
         in_log = False
         log_level = 0
         path = rec.path
         log = rec.log
+        days = _LOG_DAYS
+        # Nothing before the first log heading counts: start there.
+        start = self._log_start(body)
+        if start < 0:
+            return
+        if start:
+            first_line += body.count("\n", 0, start)
+            body = body[start:]
         for n, text in enumerate(body.split("\n"), first_line):
             if text.startswith("#"):
                 m = _HEADING.match(text)
@@ -702,13 +858,13 @@ class NoteParser:
                     if in_log and level <= log_level:
                         in_log = False
                     continue
-            if not in_log:
+            if not in_log or not text:
                 continue
             m = _LOG_ITEM.match(text)
             if not m:
                 continue
             day = m.group(1) or m.group(2)
-            d = _iso_day(day)
+            d = days[day] if day in days else _log_day(day)
             if d is None:
                 rec.problems.append(Problem(path, n, f"log date '{day}' is not a valid date; line skipped",
                                             "use YYYY-MM-DD", WARNING))  # fmt: skip
@@ -728,7 +884,7 @@ class NoteParser:
                     continue
                 rec.moves.append((d.toordinal(), old, new, n))
                 continue
-            direction = _direction(rest)
+            direction = _direction(rest) if "#" in rest else None
             kind, summary = "note", rest
             if km and word in INTERACTION_KINDS:
                 kind, summary = word, km.group(2)
