@@ -7,6 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vaultlib import records
 from vaultlib.config import Config
 from vaultlib.parse import NoteParser
 from vaultlib.records import RecordStore, decode, encode, is_usable_person, same_record
@@ -65,3 +66,26 @@ def test_same_record_sees_through_how_marshal_spells_a_value() -> None:
     assert a != b
     assert same_record(a, b)
     assert not same_record(a, marshal.dumps(("x", "y")))
+
+
+def test_tuple_positions_name_the_record_fields() -> None:
+    rec = PARSER.parse(
+        "Daily/2026-01-02.md", b"---\ntags: [x]\n---\n- lunch with [[Ada]]\n<!-- kith:overdue -->\n"
+    )
+    t = rec.to_tuple()
+    assert t[records.T_DATE] == rec.date and t[records.T_TITLE] == rec.title
+    assert t[records.T_TAGS] == rec.tags == ("x",)
+    assert t[records.T_LINKS] == rec.links and rec.links
+    assert t[records.T_HAS_BLOCKS] is rec.has_blocks is True
+
+
+def test_each_gives_plain_notes_as_tuples_and_the_rest_as_records() -> None:
+    store = RecordStore()
+    ada = PARSER.parse("People/Ada.md", PERSON)
+    daily = PARSER.parse("Daily/2026-01-02.md", DAILY)
+    bad = PARSER.parse("Notes/bad.md", b"---\nx: [\n---\n")
+    for rec in (ada, daily, bad):
+        store.put(rec)
+    got = dict(store.each())
+    assert got["People/Ada.md"] == ada and got["Notes/bad.md"] == bad
+    assert got["Daily/2026-01-02.md"] == daily.to_tuple()

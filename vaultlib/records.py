@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from .parse import NOTE, PERSON, NoteRecord
 
@@ -42,22 +42,8 @@ def same_record(a: bytes, b: bytes) -> bool:
     return a == b or marshal.loads(a) == marshal.loads(b)
 
 
-class PlainNote(NamedTuple):
-    """A NOTE-kind record without problems, read straight from its tuple: it has every
-    attribute of a NoteRecord, in the same order, and costs a fraction to make."""
-
-    path: str
-    kind: str
-    date: int | None
-    title: str
-    tags: tuple[str, ...]
-    fm: dict[str, Any] | None
-    person: dict[str, Any] | None
-    log: list[tuple[int, str, str | None, str, int]]
-    moves: list[tuple[int, str, str, int]]
-    links: list[tuple[str, int, str, str, str | None]]
-    problems: list[Any]  # always empty
-    has_blocks: bool
+# Where NoteRecord.to_tuple() puts what a plain note has (tests check these against it).
+T_DATE, T_TITLE, T_TAGS, T_LINKS, T_HAS_BLOCKS = 2, 3, 4, 9, 11
 
 
 class RecordStore(Mapping[str, NoteRecord]):
@@ -101,27 +87,23 @@ class RecordStore(Mapping[str, NoteRecord]):
         self.blobs.pop(path, None)
         self.persons.discard(path)
 
-    def light_values(self) -> Iterator[NoteRecord | PlainNote]:
-        """Every record, for one pass over the vault: a NoteRecord for persons, goals and
-        notes with problems, a PlainNote for the rest (most of a vault)."""
+    def each(self) -> Iterator[tuple[str, NoteRecord | tuple[Any, ...]]]:
+        """(path, record) for every note, for one pass over the vault at the least cost: a
+        plain note (kind NOTE, no problems: most of a vault) comes as its raw tuple (read it
+        with the T_ positions), any other as a NoteRecord. Tag tuples are shared."""
         loads = marshal.loads
-        make = PlainNote._make
         from_tuple = NoteRecord.from_tuple
-        # What a snapshot keeps of a note (its path, its tags) is shared, not decoded anew
-        # for each note: the store's own path string, one tuple per distinct set of tags.
         tag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
         for path, blob in self.blobs.items():
             t = loads(blob)
-            tags = t[4]
-            if tags:
-                tags = tag_sets.setdefault(tags, tags)
             if t[1] == NOTE and not t[10]:
-                yield make((path, t[1], t[2], t[3], tags, *t[5:]))
+                yield path, t
             else:
                 rec = from_tuple(t)
                 rec.path = path
-                rec.tags = tags
-                yield rec
+                if rec.tags:
+                    rec.tags = tag_sets.setdefault(rec.tags, rec.tags)
+                yield path, rec
 
     def tuples(self) -> Iterator[tuple[str, Any]]:
         """(path, record tuple) for every note, decoded one at a time."""

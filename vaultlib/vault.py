@@ -22,7 +22,7 @@ from .dates import parse_date
 from .links import Resolver, depends_on_source, fold_path
 from .model import WARNING, Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem
 from .parse import GOAL, PERSON, NoteRecord, display_text, link_target
-from .records import RecordStore
+from .records import T_DATE, T_HAS_BLOCKS, T_LINKS, T_TAGS, T_TITLE, RecordStore
 
 
 @dataclass(frozen=True)
@@ -177,14 +177,29 @@ class VaultBuilder:
         self.persons = self._person_paths()
         persons = self.persons
         people: list[NoteRecord] = []
-        each = records.light_values() if isinstance(records, RecordStore) else records.values()
-        for r in each:
-            self._add_notes((r,))  # type: ignore[arg-type]
-            if r.path in persons:
-                people.append(r)  # type: ignore[arg-type]
-                self.names[r.path] = r.person["name"]  # type: ignore[index]
+        each = records.each() if isinstance(records, RecordStore) else records.items()
+        days = self.days
+        tag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for path, r in each:
+            if type(r) is tuple:  # a plain note, as the store keeps it: read inline
+                if r[T_HAS_BLOCKS]:
+                    self.blocks.add(path)
+                o = r[T_DATE]
+                if o is not None:
+                    tags = r[T_TAGS]
+                    if tags:
+                        tags = tag_sets.setdefault(tags, tags)
+                        d = days[o]
+                        self.dated.put((d, path), DatedNote(d, path, r[T_TITLE], tags))
+                    self._link_note(path, o, r[T_LINKS])
+                continue
+            assert isinstance(r, NoteRecord)
+            self._add_notes((r,))
+            if path in persons:
+                people.append(r)
+                self.names[path] = r.person["name"]  # type: ignore[index]
             elif r.date is not None:
-                self._resolve_links((r,))  # type: ignore[arg-type]
+                self._resolve_links((r,))
         if self.track:
             for r in people:
                 self._index_names(r.path, _names_known(r))
@@ -297,7 +312,7 @@ class VaultBuilder:
         # Names repeat across notes: each is kept once (the watcher keeps these for every note).
         shared = self._shared
         held = tuple([shared.setdefault(n, n) for n in names])
-        self.names_of[src] = shared.setdefault(held, held)  # type: ignore[arg-type]
+        self.names_of[src] = shared.setdefault(held, held)
         for name in held:
             self.by_name[name].append(src)
 
@@ -318,50 +333,53 @@ class VaultBuilder:
 
     def _resolve_links(self, notes: Iterable[NoteRecord]) -> set[str]:
         """Record the interactions dated notes' links make; the persons reached (tracked)."""
-        days = self.days
-        cached = self.reach
-        found = self.found
-        track = self.track
-        shared = self._shared
         persons: set[str] = set()
         for r in notes:
-            d = days[r.date]  # type: ignore[index]
-            src = r.path
-            reached: list[str] = []
-            made: Interaction | None = None
-            for target, line, summary, kind, direction in r.links:
-                # a few distinct words, each decoded anew for every link: keep one of each
-                kind = shared.setdefault(kind, kind)
-                if direction is not None:
-                    direction = shared.setdefault(direction, direction)
-                hit = cached.get(target)
-                if hit is None:
-                    hit = self._reach(target, src)
-                if isinstance(hit, str):
-                    # One interaction per note per person, however many ways the note links them.
-                    if hit != src and hit not in reached:
-                        # "Lunch with [[A]] and [[B]]": both get the same (immutable) interaction.
-                        if not (made is not None and made.line == line and made.summary == summary
-                                and made.kind == kind and made.direction == direction):  # fmt: skip
-                            made = Interaction(d, kind, direction, summary, src, line)
-                        found[hit].append(made)
-                        reached.append(hit)
-                elif hit:
-                    self.link_problems.setdefault(src, []).append(
-                        Problem(
-                            src,
-                            line,
-                            f"link [[{target}]] is ambiguous: {', '.join(hit)}",
-                            "link with the folder, e.g. [[" + hit[0][:-3] + "]]",
-                            WARNING,
-                        )  # fmt: skip
-                    )
-            if track:
-                held = tuple(reached)
-                self.resolved[src] = self._shared.setdefault(held, held)  # type: ignore[arg-type]
-                self._index_names(src, {_basename(t[0]) for t in r.links})
-                persons.update(reached)
+            persons.update(self._link_note(r.path, r.date, r.links))  # type: ignore[arg-type]
         return persons
+
+    def _link_note(
+        self, src: str, ordinal: int, links: list[tuple[str, int, str, str, str | None]]
+    ) -> list[str]:
+        """Record the interactions one dated note's links make; the persons they reach."""
+        d = self.days[ordinal]
+        cached = self.reach
+        found = self.found
+        shared = self._shared
+        reached: list[str] = []
+        made: Interaction | None = None
+        for target, line, summary, kind, direction in links:
+            # a few distinct words, each decoded anew for every link: keep one of each
+            kind = shared.setdefault(kind, kind)
+            if direction is not None:
+                direction = shared.setdefault(direction, direction)
+            hit = cached.get(target)
+            if hit is None:
+                hit = self._reach(target, src)
+            if isinstance(hit, str):
+                # One interaction per note per person, however many ways the note links them.
+                if hit != src and hit not in reached:
+                    # "Lunch with [[A]] and [[B]]": both get the same (immutable) interaction.
+                    if not (made is not None and made.line == line and made.summary == summary
+                            and made.kind == kind and made.direction == direction):  # fmt: skip
+                        made = Interaction(d, kind, direction, summary, src, line)
+                    found[hit].append(made)
+                    reached.append(hit)
+            elif hit:
+                self.link_problems.setdefault(src, []).append(
+                    Problem(
+                        src,
+                        line,
+                        f"link [[{target}]] is ambiguous: {', '.join(hit)}",
+                        "link with the folder, e.g. [[" + hit[0][:-3] + "]]",
+                        WARNING,
+                    )  # fmt: skip
+                )
+        if self.track:
+            held = tuple(reached)
+            self.resolved[src] = shared.setdefault(held, held)
+            self._index_names(src, {_basename(t[0]) for t in links})
+        return reached
 
     def _resolve_name(self, target: str, source: str) -> str:
         hit = self.reach.get(target)
