@@ -64,6 +64,7 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("index_warm", "kith index, nothing changed"),
     ("report_first", "kith report, first run after the index"),
     ("report", "kith report, nothing to write"),
+    ("list_json_first", "kith list --json, first run after the index"),
     ("list_json", "kith list --json"),
     ("report_nomemo", "kith report, nothing to write, its memo removed"),
     ("list_json_nomemo", "kith list --json, its memo removed"),
@@ -590,6 +591,7 @@ def bench_size(size: str, args: argparse.Namespace, kith: list[str] | None) -> d
             add(timed("index_warm", [*k, "index"], runs, env=env))
             add(timed("report_first", [*kt, "report"], 1, env=env))
             add(timed("report", [*kt, "report"], runs, env=env))
+            add(timed("list_json_first", [*kt, "list", "--json"], 1, discard_stdout=True, env=env))
             add(timed("list_json", [*kt, "list", "--json"], runs, discard_stdout=True, env=env))
 
             def forget(name: str) -> Any:

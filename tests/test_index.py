@@ -20,6 +20,7 @@ from vaultlib.cache import (
 )
 from vaultlib.config import load_config
 from vaultlib.index import Index, build_index
+from vaultlib.records import KeyStore
 from vaultlib.vault import Vault
 
 ADA = "---\nstage: buddy\n---\n## Log\n- 2026-11-01 call: hello\n"
@@ -396,8 +397,33 @@ def test_refresh_everything_finds_what_changed(vault: Path):
     (vault / "People/Ben Ortiz.md").write_text("---\nstage: buddy\n---\n")
     (vault / "Notes/Idea.md").unlink()
     os.utime(vault / "People/Ada Lovelace.md")
+    before = dict(idx.keys)
     assert idx.refresh() == {"People/Ben Ortiz.md", "Notes/Idea.md"}
+    # what the rescan changed, with the keys they had: the touched note too, a new one as None
+    assert idx.old_keys == {p: before[p] for p in ("People/Ben Ortiz.md", "Notes/Idea.md",
+                                                    "People/Ada Lovelace.md")}  # fmt: skip
+    assert "Notes/Idea.md" not in idx.keys
+    (vault / "Notes/New.md").write_text("hello\n")
+    assert idx.refresh() == {"Notes/New.md"}
+    assert idx.old_keys == {"Notes/New.md": None}
     assert idx.refresh() == set()
+    assert idx.old_keys == {}
+
+
+def test_refresh_everything_with_packed_keys_as_the_watcher_holds_them(vault: Path):
+    idx = index(vault)
+    idx.records  # noqa: B018
+    idx.keys = KeyStore(idx.keys)
+    idx.vault(track=True)
+    (vault / "Notes/Idea.md").unlink()
+    (vault / "Notes/Other.md").write_text(
+        "---\ndate: 2026-11-02\n---\nlunch with [[Ada Lovelace]]\n"
+    )
+    assert idx.refresh() == {"Notes/Idea.md", "Notes/Other.md"}
+    assert isinstance(idx.keys, KeyStore)
+    fresh = index(vault)
+    assert dict(idx.keys) == dict(fresh.keys)
+    assert idx.vault(idx.old_keys.keys()) == fresh.vault()
 
 
 def test_refresh_of_a_deleted_folder_removes_its_notes(vault: Path):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from vaultlib import records
 from vaultlib.config import Config
 from vaultlib.parse import NoteParser
-from vaultlib.records import RecordStore, decode, encode, is_usable_person, same_record
+from vaultlib.records import KeyStore, RecordStore, decode, encode, is_usable_person, same_record
 
 PARSER = NoteParser(Config(root=Path("/nonexistent")))
 
@@ -89,3 +89,21 @@ def test_each_gives_plain_notes_as_tuples_and_the_rest_as_records() -> None:
     got = dict(store.each())
     assert got["People/Ada.md"] == ada and got["Notes/bad.md"] == bad
     assert got["Daily/2026-01-02.md"] == daily.to_tuple()
+
+
+_INT64 = st.integers(-(2**63), 2**63 - 1)
+
+
+@given(st.dictionaries(st.text(max_size=20), st.tuples(st.integers(0, 2**63 - 1), _INT64, _INT64),
+                       max_size=30))  # fmt: skip
+def test_packed_keys_read_back_as_the_keys_put_in(keys: dict[str, tuple[int, int, int]]) -> None:
+    ks = KeyStore(keys)
+    assert dict(ks) == keys and len(ks) == len(keys)
+    assert all(ks.get(p) == k and p in ks for p, k in keys.items())
+    assert ks.get("\0absent") is None
+    copy = ks.copy()
+    for p in list(keys)[:3]:
+        del ks[p]
+        ks["new/" + p] = (1, -2, 3)
+    assert dict(copy) == keys  # the copy is its own
+    assert ks.pop("nowhere", None) is None

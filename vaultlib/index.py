@@ -17,9 +17,10 @@ import marshal
 import os
 import stat
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from . import snapshot_cache
@@ -39,7 +40,7 @@ from .model import ERROR, WARNING, Problem
 from .parse import MAX_NOTE_BYTES, NoteParser, NoteRecord
 from .paths import is_ignored_name
 from .records import RecordStore, encode, is_usable_person, same_record
-from .scan import Entry, StatKey, scan_keys, scan_vault, stat_note
+from .scan import Entry, StatKey, scan_keys, stat_note, walk_keys
 from .vault import Vault, VaultBuilder
 
 # A note modified within this window before the cache was written may have been
@@ -78,7 +79,8 @@ class Index:
 
     config: Config
     _records: RecordStore = field(default_factory=RecordStore)
-    keys: dict[str, StatKey] = field(default_factory=dict)
+    # path -> stat key: a dict, or the watcher's packed KeyStore
+    keys: MutableMapping[str, StatKey] = field(default_factory=dict)
     scan_problems: list[Problem] = field(default_factory=list)
     stats: IndexStats = field(default_factory=IndexStats)
     _builder: VaultBuilder | None = field(default=None, repr=False)
@@ -88,6 +90,8 @@ class Index:
     _snapshot_due: bool = False  # store snapshot + manifest after the next full build
     _scan_ns: int = 0  # when the stat keys were taken (the racy-edit reference)
     _token: str | None = None  # of the snapshot this run stored, until anything changes
+    # What the last refresh changed: path -> its stat key before (None: it was new)
+    old_keys: dict[str, StatKey | None] = field(default_factory=dict)
 
     @property
     def records(self) -> RecordStore:
@@ -126,18 +130,14 @@ class Index:
         a touch or a save with identical content changes nothing."""
         changed: set[str] = set()
         self._token = None
+        self.old_keys = {}
         if paths is not None:
             paths = [p for p in paths if p.endswith(".md") or self._is_folder(p)]
             if len(paths) != len({p for p in paths if p.endswith(".md")}):
                 paths = None  # a folder moved, appeared or vanished: rescan (stat only)
         if paths is None:
-            entries, scan_problems = scan_vault(self.config)
-            self.scan_problems = scan_problems
-            present = {e.path: e for e in entries}
-            gone = [p for p in self.records if p not in present]
-            stale = [e for e in entries if self.keys.get(e.path) != e.key]
+            gone, stale = self._rescan()
         else:
-            present = {}
             gone = []
             stale = []
             problems = {p.path: p for p in self.scan_problems}
@@ -145,7 +145,6 @@ class Index:
                 found = stat_note(self.config, rel)
                 problems.pop(rel, None)
                 if isinstance(found, Entry):
-                    present[rel] = found
                     if self.keys.get(rel) != found.key:
                         stale.append(found)
                 else:
@@ -157,15 +156,43 @@ class Index:
         store = self.records
         for rel in gone:
             store.discard(rel)
-            self.keys.pop(rel, None)
+            self.old_keys[rel] = self.keys.pop(rel, None)
             changed.add(rel)
         for e, (blob, person, _) in zip(stale, parse_blobs(self.config, [e.path for e in stale])):
             old = store.blobs.get(e.path)
+            self.old_keys[e.path] = self.keys.get(e.path)
             self.keys[e.path] = e.key
             if old is None or not same_record(old, blob):
                 store.put_blob(e.path, blob, person)
                 changed.add(e.path)
         return changed
+
+    def _rescan(self) -> tuple[list[str], list[Entry]]:
+        """(notes gone, notes whose stat key differs) after walking the whole vault.
+
+        Each key is compared as the walk finds it and only differences are kept: a watcher
+        rescans every minute, and holding every key and path twice cost ~50 MB at 110k
+        notes. A note gone is rare; only then is the vault walked again to name it."""
+        store = self.records
+        known = self.keys
+        stale: list[Entry] = []
+        seen = 0
+
+        def put(rel: str, key: StatKey) -> None:
+            nonlocal seen
+            if rel in store:
+                seen += 1
+            if known.get(rel) != key:
+                stale.append(Entry(rel, *key))
+
+        self.scan_problems = walk_keys(self.config, put)
+        gone: list[str] = []
+        if seen != len(store):
+            present = scan_keys(self.config)[0]
+            gone = [p for p in store if p not in present]
+            stale = [e for e in stale if e.path in present]  # appeared and gone again
+        stale.sort(key=attrgetter("path"))
+        return gone, stale
 
     def _is_folder(self, rel: str) -> bool:
         """A folder now, or a vanished one that held indexed notes (editor leftovers are not)."""
@@ -231,8 +258,9 @@ class Index:
                  if (k[1] >= racy_after or p in v.block_notes) and p in blobs}  # fmt: skip
         try:
             write_cache_file(config.state_dir, SNAPSHOT_FILE, fp, token, encoded)
+            keys = self.keys if type(self.keys) is dict else dict(self.keys)
             write_cache_file(config.state_dir, MANIFEST_FILE, fp, (token, self._scan_ns),
-                             (self.keys, counts, len(v.contacts), fresh))  # fmt: skip
+                             (keys, counts, len(v.contacts), fresh))  # fmt: skip
             self._token = token
         except (OSError, ValueError):
             pass  # the record cache still works; the problem was reported when it was saved

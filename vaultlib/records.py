@@ -5,17 +5,20 @@ watcher's passes: one marshal blob per note (what the cache file stores, so load
 and saving never re-encode), plus the set of notes that are usable persons, which
 link resolution asks about for every link and must not decode to answer. A record
 is decoded each time it is read, and nothing decoded is kept: at 100k notes the
-blobs take ~30 MB where the decoded records took ~200 MB. It never reads files and
-never parses a note (see `parse`).
+blobs take ~30 MB where the decoded records took ~200 MB. For the same reason it
+owns `KeyStore`, the watcher's stat keys packed 24 bytes to a note. It never reads
+files and never parses a note (see `parse`).
 """
 
 from __future__ import annotations
 
 import marshal
-from collections.abc import Iterator, Mapping
+import struct
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from .parse import NOTE, PERSON, NoteRecord
+from .scan import StatKey
 
 # Versions of marshal agree on the bytes they read (version 4 since Python 3.4); pinned so
 # blobs written by one Python are read by another (the cache header names the kith code).
@@ -110,3 +113,43 @@ class RecordStore(Mapping[str, NoteRecord]):
         loads = marshal.loads
         for path, blob in self.blobs.items():
             yield path, loads(blob)
+
+
+_PACKED_KEY = struct.Struct("=qqq")  # (size, mtime_ns, ctime_ns), each a signed 64-bit int
+
+
+class KeyStore(MutableMapping[str, StatKey]):
+    """path -> stat key, as a dict of them reads, each key packed in one 24-byte string.
+
+    A key as a tuple of three ints takes ~160 bytes, packed ~57: the watcher holds one per
+    note for as long as it runs (~12 MB less at 110k notes). Reads unpack a fresh tuple."""
+
+    __slots__ = ("packed",)
+
+    def __init__(self, keys: Mapping[str, StatKey] | Iterable[tuple[str, StatKey]] = ()):
+        pack = _PACKED_KEY.pack
+        items = keys.items() if isinstance(keys, Mapping) else keys
+        self.packed: dict[str, bytes] = {p: pack(*k) for p, k in items}
+
+    def __getitem__(self, path: str) -> StatKey:
+        return _PACKED_KEY.unpack(self.packed[path])
+
+    def __setitem__(self, path: str, key: StatKey) -> None:
+        self.packed[path] = _PACKED_KEY.pack(*key)
+
+    def __delitem__(self, path: str) -> None:
+        del self.packed[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.packed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.packed)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def copy(self) -> KeyStore:
+        new = KeyStore()
+        new.packed = dict(self.packed)
+        return new

@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, overload
@@ -172,8 +173,17 @@ def scan_keys(config: Config, *, stat_notes: bool = True) -> tuple[dict[str, Any
     `classify`, the one definition of what is a note. With `stat_notes=False`, a plain
     note that the directory listing says is a regular file gets None for a key (no system
     call): for a caller that opens every note anyway and takes the key from the open file."""
-    root = str(config.root)
     keys: dict[str, StatKey | None] = {}
+    problems = walk_keys(config, keys.__setitem__, stat_notes=stat_notes)
+    return keys, problems
+
+
+def walk_keys(
+    config: Config, put: Callable[[str, Any], object], *, stat_notes: bool = True
+) -> list[Problem]:
+    """`scan_keys`, handing each (path, key) to `put` as it is found instead of keeping
+    them (the watcher's rescan compares them with what it holds, and keeps only changes)."""
+    root = str(config.root)
     problems: list[Problem] = []
     plain = not config.ignore and not _DARWIN  # no file globs, no cloud placeholders
     stack = [""]
@@ -202,7 +212,7 @@ def scan_keys(config: Config, *, stat_notes: bool = True) -> tuple[dict[str, Any
                     except OSError:
                         regular = False
                     if regular:
-                        keys[prefix + name] = None
+                        put(prefix + name, None)
                         continue
                 try:
                     st = de.stat(follow_symlinks=False)
@@ -217,7 +227,7 @@ def scan_keys(config: Config, *, stat_notes: bool = True) -> tuple[dict[str, Any
                     and "onflict" not in name
                     and not _leftover_md(name)
                 ):
-                    keys[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                    put(prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns))
                     continue
                 rel = prefix + name
                 if stat.S_ISDIR(mode):
@@ -229,10 +239,10 @@ def scan_keys(config: Config, *, stat_notes: bool = True) -> tuple[dict[str, Any
                     continue
                 found = classify(config, rel, st)
                 if isinstance(found, Entry):
-                    keys[rel] = found.key
+                    put(rel, found.key)
                 elif found is not None:
                     problems.append(found)
-    return keys, problems
+    return problems
 
 
 def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:

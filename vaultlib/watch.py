@@ -30,7 +30,7 @@ import socket
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -57,6 +57,7 @@ from .moves import (
 )
 from .parse import NoteParser
 from .paths import is_ignored_name
+from .records import KeyStore
 from .records import decode as decode_record
 from .render import VAULT_TEMPLATES
 from .scan import folder_ok, is_excluded
@@ -1018,7 +1019,12 @@ class Watcher:
     def _snapshot(self) -> Vault:
         assert self.index is not None
         if not self._built:
-            v = self.index.vault(track=True)
+            idx = self.index
+            idx.records  # noqa: B018 -- loads the records (and their keys) if deferred
+            if not isinstance(idx.keys, KeyStore):
+                # packed before the build, which reuses the memory the tuples leave
+                idx.keys = KeyStore(idx.keys)
+            v = idx.vault(track=True)
             self._built = True
             # The index is long-lived and acyclic: keep the cyclic collector from walking
             # its millions of objects on every later pass (they are still freed normally).
@@ -1093,10 +1099,11 @@ class Watcher:
         t0 = time.perf_counter()
         idx = self.index
         record_moves = self.config.record_moves
-        before_keys: dict[str, tuple[int, int, int] | None]
+        before_keys: Mapping[str, tuple[int, int, int] | None] = {}
         if full:
-            before_keys = dict(idx.keys)
-            before_rings = {p: ring_of(r) for p, r in idx.records.items()} if record_moves else {}
+            # only persons have a ring (records are decoded to be read: read only theirs)
+            store = idx.records
+            before_rings = {p: ring_of(store[p]) for p in store.persons} if record_moves else {}
         else:
             before_keys = {p: idx.keys.get(p) for p in paths}
             before_rings = {p: ring_of(idx.records.get(p)) for p in paths} if record_moves else {}
@@ -1108,6 +1115,8 @@ class Watcher:
             changed_records = idx.refresh(None if full else paths)
             self._dirty |= changed_records
             self._cache_dirty = True
+        if full:  # the keys the rescan changed, as they were (the rest are as they are)
+            before_keys = idx.old_keys
         content = self._content_changes(before_keys, None if full else paths, changed_records)
         if reason == "reconcile":
             self._hint_unreported(content)
@@ -1153,7 +1162,7 @@ class Watcher:
 
     def _content_changes(
         self,
-        before_keys: dict[str, tuple[int, int, int] | None],
+        before_keys: Mapping[str, tuple[int, int, int] | None],
         event_paths: set[str] | None,
         changed_records: set[str],
     ) -> set[str]:
@@ -1161,10 +1170,8 @@ class Watcher:
         A touch or chmod changes nothing here."""
         assert self.index is not None
         keys = self.index.keys
-        if event_paths is None:
-            candidates = {
-                p for p in set(before_keys) | set(keys) if before_keys.get(p) != keys.get(p)
-            }
+        if event_paths is None:  # a rescan: before_keys holds the keys it changed
+            candidates = {p for p in before_keys if before_keys[p] != keys.get(p)}
         else:
             candidates = set(event_paths)
         out = set(changed_records)
