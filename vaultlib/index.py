@@ -459,7 +459,11 @@ def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | 
     else:
         doubt = []
     racy_after = scan_ns - RACY_NS
-    doubt.extend(p for p, k in keys.items() if k[1] >= racy_after and stored_keys[p] == k)
+    # Notes racy when the manifest was written are among those it kept (see _store_snapshot):
+    # look only there, not at every key.
+    doubt.extend(
+        p for p in fresh if p in keys and keys[p][1] >= racy_after and stored_keys.get(p) == keys[p]
+    )
     if doubt:
         # Changed or racy notes are fine only if the manifest kept their record and they
         # still parse to it (a note kith filled a block in; a save with the same content).

@@ -153,10 +153,11 @@ _S_IFREG = 0o100000
 _DARWIN = sys.platform == "darwin"
 
 
-def _leftover_md(name: str) -> bool:
-    """`is_ignored_name` for a name ending in `.md` that does not start with a dot: only
-    the patterns that can match such a name are tried (tests check the two agree)."""
-    return name[0] in "#~" and is_ignored_name(name)
+# A name ending in `.md`, whose first character is none of these and that does not hold
+# "onflict", is a plain note name: no ignore rule and no conflict pattern can match it (tests
+# check this against `is_ignored_name`); the scan decides such names inline, the rest go
+# through `classify`.
+NOT_PLAIN_FIRST = ".#~"
 
 
 @overload
@@ -203,9 +204,8 @@ def walk_keys(
                     not stat_notes
                     and plain
                     and name.endswith(".md")
-                    and name[0] != "."
+                    and name[0] not in NOT_PLAIN_FIRST
                     and "onflict" not in name
-                    and not _leftover_md(name)
                 ):
                     try:
                         regular = de.is_file(follow_symlinks=False)  # the listing's file type
@@ -223,9 +223,8 @@ def walk_keys(
                     plain
                     and mode & _S_IFMT == _S_IFREG
                     and name.endswith(".md")
-                    and name[0] != "."
+                    and name[0] not in NOT_PLAIN_FIRST
                     and "onflict" not in name
-                    and not _leftover_md(name)
                 ):
                     put(prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns))
                     continue
