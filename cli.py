@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -25,9 +25,14 @@ from vaultlib.errors import KithError
 from vaultlib.index import Index, build_index
 from vaultlib.model import ERROR, Problem
 from vaultlib.names import find_contact
-from vaultlib.query import contact_json, contact_status, filter_contacts, status_json
 from vaultlib.terminal import print_lines, print_table
-from vaultlib.vault import Vault
+
+if TYPE_CHECKING:
+    from vaultlib.vault import Vault
+
+# Modules a command needs only once it has the vault (query, insights, render, reports, the
+# parser behind the index) are imported inside the command: a run the cache or a memo
+# answers never loads them.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -316,6 +321,8 @@ def list_(app: App, ring: str | None, tag: str | None, overdue: bool, as_json: b
     if as_json:
         _list_json(app, ring, tag, overdue)
         return
+    from vaultlib.query import filter_contacts
+
     v = app.vault()
     rows = filter_contacts(v, app.today, ring=ring, tag=tag, overdue=overdue)
     print_table(
@@ -354,6 +361,8 @@ def _list_json(app: App, ring: str | None, tag: str | None, overdue: bool) -> No
             click.echo(text)
             problem_summary_counts(*idx.problem_counts())
             return
+    from vaultlib.query import filter_contacts, status_json
+
     v = app.vault()
     rows = filter_contacts(v, app.today, ring=ring, tag=tag, overdue=overdue)
     text = json_text([status_json(s) for s in rows])
@@ -402,6 +411,8 @@ def show(app: App, name: tuple[str, ...], as_json: bool) -> None:
 
         kith show "ada lovelace" --json
     """
+    from vaultlib.query import contact_json, contact_status
+
     v = app.vault()
     query = " ".join(name)
     m = find_contact(v.contacts, query)
@@ -550,7 +561,7 @@ def overdue(app: App, ring: str | None, limit: int | None, as_json: bool) -> Non
         kith overdue --ring buddy --json
     """
     from vaultlib.insights import find_follow_ups, overdue_row
-    from vaultlib.query import find_overdue
+    from vaultlib.query import find_overdue, status_json
 
     ring_f = _ring_arg(app, ring)
     v = app.vault()

@@ -21,9 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import snapshot_cache
 from .cache import (
     CACHE_FILE,
     MANIFEST_FILE,
@@ -37,11 +36,17 @@ from .cache import (
 )
 from .config import Config
 from .model import ERROR, WARNING, Problem
-from .parse import MAX_NOTE_BYTES, NoteParser, NoteRecord
 from .paths import is_ignored_name
-from .records import RecordStore, encode, is_usable_person, same_record
+from .records import MAX_NOTE_BYTES, NoteRecord, RecordStore, encode, is_usable_person, same_record
 from .scan import Entry, StatKey, scan_keys, stat_note, walk_keys
-from .vault import Vault, VaultBuilder
+
+if TYPE_CHECKING:
+    from .parse import NoteParser
+    from .vault import Vault, VaultBuilder
+
+# The parser, the vault builder and the snapshot codec are imported where they are used:
+# a run that finds nothing changed (and a memo answering `report` or `list`) needs none of
+# them, and importing them is a tenth of such a run.
 
 # A note modified within this window before the cache was written may have been
 # changed again within the same timestamp tick ("racy git"): re-parse it.
@@ -217,6 +222,8 @@ class Index:
             return self._vault(changed, track)
 
     def _load_snapshot(self, deferred: Deferred) -> Vault | None:
+        from . import snapshot_cache
+
         fp = self.config.fingerprint()
         found = read_cache_file(self.config.state_dir, SNAPSHOT_FILE, fp)
         if found is None or found[0] != deferred.token:
@@ -224,6 +231,8 @@ class Index:
         return snapshot_cache.decode(found[1], self.config, self.scan_problems)
 
     def _vault(self, changed: Iterable[str] | None, track: bool) -> Vault:
+        from .vault import VaultBuilder
+
         records = self.records
         if self._builder is None or changed is None:
             self._builder = VaultBuilder(self.config, records, track=track)
@@ -242,6 +251,8 @@ class Index:
         """Save the snapshot, then the manifest naming it: the next run with the same stat
         keys loads only these two files. Written only when the snapshot came from exactly
         these keys (a full build right after scanning), never after an incremental update."""
+        from . import snapshot_cache
+
         config = self.config
         fp = config.fingerprint()
         token = os.urandom(8).hex()
@@ -286,6 +297,8 @@ _worker_parser: NoteParser | None = None
 
 
 def _init_worker(config: Config) -> None:
+    from .parse import NoteParser
+
     global _worker_parser
     gc.disable()  # a worker builds records and no cycles, then exits (see paused_gc)
     _worker_parser = NoteParser(config)
@@ -393,6 +406,8 @@ def parse_blobs(config: Config, paths: list[str], jobs: int | None = None) -> li
     """(encoded record, is a usable person, stat key as read) for each path, in order: on
     every core when there are many (workers send blobs, which cost next to nothing to pass
     back, and stat the notes they open, so a full scan need not)."""
+    from .parse import NoteParser
+
     root = str(config.root)
     cpus = jobs or os.cpu_count() or 1
     if len(paths) < PARALLEL_MIN or cpus < 2:
@@ -443,6 +458,8 @@ def build_index(
 def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | None:
     """The manifest's word when every note has the stat key the stored snapshot was built
     from, and none was modified too close to when those keys were taken to trust them."""
+    from .parse import NoteParser
+
     found = read_cache_file(config.state_dir, MANIFEST_FILE, fp)
     if found is None:
         return None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import unquote
@@ -31,48 +30,11 @@ from .dates import (
 )
 from .frontmatter import front_matter_parts
 from .model import ERROR, INTERACTION_KINDS, WARNING, Problem
+
+# The record type lives with the store that keeps it, so that a run finding nothing changed
+# need not import the parser; its names stay importable from here.
+from .records import GOAL, MAX_NOTE_BYTES, NOTE, PERSON, NoteRecord  # noqa: F401
 from .textutil import BOM_BYTES
-
-MAX_NOTE_BYTES = 5 * 1024 * 1024
-
-PERSON, GOAL, NOTE = "person", "goal", "note"
-
-
-@dataclass(slots=True)
-class NoteRecord:
-    """What the index keeps of one note. Dates are ordinals so the cache stays plain."""
-
-    path: str
-    kind: str = NOTE
-    date: int | None = None
-    title: str = ""
-    tags: tuple[str, ...] = ()
-    fm: dict[str, Any] | None = None  # person and goal notes only
-    person: dict[str, Any] | None = None  # normalised person fields
-    log: list[tuple[int, str, str | None, str, int]] = field(default_factory=list)
-    moves: list[tuple[int, str, str, int]] = field(default_factory=list)
-    # dated notes: (target, line, summary, kind, direction)
-    links: list[tuple[str, int, str, str, str | None]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    has_blocks: bool = False  # carries `<!-- kith:NAME -->` markers to fill
-
-    def to_tuple(self) -> tuple[Any, ...]:
-        return (
-            self.path, self.kind, self.date, self.title, self.tags, self.fm, self.person,
-            self.log, self.moves, self.links,
-            [(p.path, p.line, p.message, p.hint, p.severity) for p in self.problems],
-            self.has_blocks,
-        )  # fmt: skip
-
-    @classmethod
-    def from_tuple(cls, t: tuple[Any, ...]) -> NoteRecord:
-        return cls(t[0], t[1], t[2], t[3], tuple(t[4]), t[5], t[6], t[7], t[8], t[9],
-                   [Problem(*p) for p in t[10]], t[11])  # fmt: skip
-
-    @property
-    def has_errors(self) -> bool:
-        return any(p.severity == ERROR for p in self.problems)
-
 
 # --- body scanning -----------------------------------------------------------------
 

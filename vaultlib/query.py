@@ -21,10 +21,12 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, timedelta
 from itertools import compress
 from operator import attrgetter, is_, is_not, not_
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .model import Contact, Interaction
-from .vault import Vault
+
+if TYPE_CHECKING:
+    from .vault import Vault
 
 T = TypeVar("T")
 H = TypeVar("H", bound=Hashable)

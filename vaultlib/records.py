@@ -1,6 +1,7 @@
 """Every note's parsed record, kept encoded in memory and decoded when asked for.
 
-This module owns how the index holds its records between runs and between the
+This module owns the record type (`NoteRecord`: what the index keeps of one note, which
+`parse` makes) and how the index holds its records between runs and between the
 watcher's passes: one marshal blob per note (what the cache file stores, so loading
 and saving never re-encode), plus the set of notes that are usable persons, which
 link resolution asks about for every link and must not decode to answer. A record
@@ -15,10 +16,52 @@ from __future__ import annotations
 import marshal
 import struct
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from .parse import NOTE, PERSON, NoteRecord
+from .model import ERROR, Problem
 from .scan import StatKey
+
+MAX_NOTE_BYTES = 5 * 1024 * 1024
+
+PERSON, GOAL, NOTE = "person", "goal", "note"
+
+
+@dataclass(slots=True)
+class NoteRecord:
+    """What the index keeps of one note. Dates are ordinals so the cache stays plain."""
+
+    path: str
+    kind: str = NOTE
+    date: int | None = None
+    title: str = ""
+    tags: tuple[str, ...] = ()
+    fm: dict[str, Any] | None = None  # person and goal notes only
+    person: dict[str, Any] | None = None  # normalised person fields
+    log: list[tuple[int, str, str | None, str, int]] = field(default_factory=list)
+    moves: list[tuple[int, str, str, int]] = field(default_factory=list)
+    # dated notes: (target, line, summary, kind, direction)
+    links: list[tuple[str, int, str, str, str | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    has_blocks: bool = False  # carries `<!-- kith:NAME -->` markers to fill
+
+    def to_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.path, self.kind, self.date, self.title, self.tags, self.fm, self.person,
+            self.log, self.moves, self.links,
+            [(p.path, p.line, p.message, p.hint, p.severity) for p in self.problems],
+            self.has_blocks,
+        )  # fmt: skip
+
+    @classmethod
+    def from_tuple(cls, t: tuple[Any, ...]) -> NoteRecord:
+        return cls(t[0], t[1], t[2], t[3], tuple(t[4]), t[5], t[6], t[7], t[8], t[9],
+                   [Problem(*p) for p in t[10]], t[11])  # fmt: skip
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == ERROR for p in self.problems)
+
 
 # Versions of marshal agree on the bytes they read (version 4 since Python 3.4); pinned so
 # blobs written by one Python are read by another (the cache header names the kith code).
