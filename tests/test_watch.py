@@ -586,6 +586,30 @@ def test_periodic_reconcile_catches_changes_no_event_reported(
     assert "People/Radia Perlman.md" in hint["message"]
 
 
+def test_periodic_reconcile_catches_deletions_and_hand_moves(
+    watch: Callable[..., Harness],
+) -> None:
+    """The rescan compares stat keys as it walks (keeping only differences): a note gone, a
+    note edited and a stage changed by hand, with no event for any, are all found."""
+    h = watch(observer_factory=lambda poll: DeafObserver(), reconcile=0.5)
+    h.path(GRACE).unlink()
+    in_place(h.path(ALAN), edit_stage(h.path(ALAN).read_text(), "strategic").encode())
+    (h.path("Daily/2026-11-19.md")).write_text("Call with [[Ada Lovelace]] about engines\n")
+    changed: set[str] = set()
+    moves: list[str] = []
+    while len(changed) < 3:  # one pass, or two if a rescan fell between the edits
+        r = h.pass_where(lambda r: r.changed != ())
+        assert r.reason == "reconcile"
+        changed |= set(r.changed)
+        moves += r.moves
+    assert changed == {ALAN, "Daily/2026-11-19.md", GRACE}
+    assert moves == [ALAN]
+    assert h.path(ALAN).read_text().endswith("- 2026-11-20 stage: lukewarm → strategic\n")
+    report = h.report()
+    assert "Grace Hopper" not in report
+    assert "Ada Lovelace (People/Ada Lovelace.md): strategic, last 2026-11-19" in report
+
+
 def test_overflow_warning_triggers_an_immediate_rescan(watch: Callable[..., Harness]) -> None:
     h = watch(observer_factory=lambda poll: DeafObserver())
     h.path("People/Radia Perlman.md").write_text(person("Radia Perlman", "cold"))
