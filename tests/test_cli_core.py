@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -584,3 +585,27 @@ def test_unknown_top_level_config_key_is_a_warning(vault: Path, run_cli):
     assert [(p["path"], p["line"], p["severity"]) for p in strict_json(r.stdout)] == [
         ("kith.toml", None, "warning")
     ]
+
+
+def test_a_run_that_finds_nothing_changed_never_imports_the_parser(vault: Path, run_cli):
+    """Start-up is a tenth of a warm run: the cache answers it, so the parser, the vault
+    builder and the snapshot codec must stay unimported (they are imported where used)."""
+    an_hour_ago = time.time() - 3600  # notes saved just now would be re-parsed (racy)
+    for note in vault.rglob("*.md"):
+        os.utime(note, (an_hour_ago, an_hour_ago))
+    assert run_cli(vault, "index").exit_code == 0
+    code = (
+        "import sys, cli\n"
+        "try:\n"
+        "    cli.main(['--vault', sys.argv[1], 'index'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('vaultlib.parse', 'vaultlib.vault', 'vaultlib.snapshot_cache',\n"
+        "                     'vaultlib.query', 'jinja2') if m in sys.modules]\n"
+        "print('heavy:', heavy)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code, str(vault)], capture_output=True,
+                         text=True, cwd=root, check=True).stdout  # fmt: skip
+    assert "added 0, modified 0, removed 0" in out
+    assert "heavy: []" in out

@@ -458,8 +458,6 @@ def build_index(
 def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | None:
     """The manifest's word when every note has the stat key the stored snapshot was built
     from, and none was modified too close to when those keys were taken to trust them."""
-    from .parse import NoteParser
-
     found = read_cache_file(config.state_dir, MANIFEST_FILE, fp)
     if found is None:
         return None
@@ -486,6 +484,8 @@ def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | 
         # still parse to it (a note kith filled a block in; a save with the same content).
         if len(doubt) > 50 or any(p not in fresh for p in doubt):
             return None
+        from .parse import NoteParser
+
         parser = NoteParser(config)
         root = str(config.root)
         for rec, p in zip(parse_paths(parser, root, doubt), doubt):
