@@ -490,7 +490,7 @@ def report(app: App, names: tuple[str, ...], check: bool) -> None:
         kith report --check overdue dashboard
     """
     from vaultlib import memo
-    from vaultlib.reports import UnknownReport, select_reports
+    from vaultlib.registry import UnknownReport, select_reports
 
     try:
         specs = select_reports(names)

@@ -587,25 +587,38 @@ def test_unknown_top_level_config_key_is_a_warning(vault: Path, run_cli):
     ]
 
 
-def test_a_run_that_finds_nothing_changed_never_imports_the_parser(vault: Path, run_cli):
-    """Start-up is a tenth of a warm run: the cache answers it, so the parser, the vault
-    builder and the snapshot codec must stay unimported (they are imported where used)."""
+@pytest.mark.parametrize(
+    "args",
+    [("index",), ("--today", "2026-11-20", "report"), ("--today", "2026-11-20", "list", "--json")],
+    ids=["index", "report", "list-json"],
+)
+def test_a_run_the_cache_answers_never_imports_the_parser_or_jinja(
+    vault: Path, run_cli, args: tuple[str, ...]
+):
+    """Start-up is a tenth of a warm run: when the cache (or the command's memo) answers, the
+    parser, the vault builder, the snapshot codec, the queries and Jinja stay unimported
+    (they are imported where used)."""
     an_hour_ago = time.time() - 3600  # notes saved just now would be re-parsed (racy)
     for note in vault.rglob("*.md"):
         os.utime(note, (an_hour_ago, an_hour_ago))
     assert run_cli(vault, "index").exit_code == 0
+    assert run_cli(vault, *args, today=None).exit_code == 0  # stores the command's memo
     code = (
         "import sys, cli\n"
+        "rc = 0\n"
         "try:\n"
-        "    cli.main(['--vault', sys.argv[1], 'index'], standalone_mode=False)\n"
-        "except SystemExit:\n"
-        "    pass\n"
+        "    cli.main(['--vault', sys.argv[1], *sys.argv[2:]], standalone_mode=False)\n"
+        "except SystemExit as e:\n"
+        "    rc = e.code\n"
+        "print('rc:', rc)\n"
         "heavy = [m for m in ('vaultlib.parse', 'vaultlib.vault', 'vaultlib.snapshot_cache',\n"
-        "                     'vaultlib.query', 'jinja2') if m in sys.modules]\n"
+        "                     'vaultlib.query', 'vaultlib.insights', 'jinja2') if m in sys.modules]\n"
         "print('heavy:', heavy)\n"
     )
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", code, str(vault)], capture_output=True,
-                         text=True, cwd=root, check=True).stdout  # fmt: skip
-    assert "added 0, modified 0, removed 0" in out
-    assert "heavy: []" in out
+    run = subprocess.run([sys.executable, "-c", code, str(vault), *args], capture_output=True,
+                         text=True, cwd=root, check=True)  # fmt: skip
+    assert run.stdout.endswith("rc: 0\nheavy: []\n"), run.stdout + run.stderr
+    said = {"index": "added 0, modified 0, removed 0", "report": "0 files written",
+            "--json": '"name": "Ada Lovelace"'}[args[-1]]  # fmt: skip
+    assert said in run.stdout + run.stderr

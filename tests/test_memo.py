@@ -15,7 +15,7 @@ from conftest import run_cli, write_files
 from test_reports import NETWORK
 
 import cli
-from vaultlib import memo, render
+from vaultlib import memo, registry
 from vaultlib.memo import LIST_MEMO
 from vaultlib.memo import REPORT_MEMO as MEMO_FILE
 
@@ -174,8 +174,8 @@ def test_shipped_template_change_changes_the_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shipped = tmp_path / "templates"
-    shutil.copytree(render.shipped_templates_dir(), shipped)
-    monkeypatch.setattr(render, "shipped_templates_dir", lambda: shipped)
+    shutil.copytree(registry.shipped_templates_dir(), shipped)
+    monkeypatch.setattr(registry, "shipped_templates_dir", lambda: shipped)
     before = memo._rendering()
     assert memo._rendering() == before
     (shipped / "goals.md.j2").write_text("changed\n")

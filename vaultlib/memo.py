@@ -110,16 +110,17 @@ def file_digest(path: str) -> bytes | None:
 def _rendering() -> tuple[Any, ...]:
     """What rendering depends on besides the data: the shipped templates, and Jinja's and
     MarkupSafe's installed files by stat (`__version__` would cost ~15 ms)."""
-    import jinja2
-    import markupsafe
+    from importlib.util import find_spec
 
-    from .render import shipped_templates_dir
+    from . import registry
 
     libs = []
-    for lib in (jinja2, markupsafe):
-        st = os.stat(lib.__file__ or "")
-        libs.append((lib.__file__, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-    return (tuple(libs), _tree(str(shipped_templates_dir())))
+    for name in ("jinja2", "markupsafe"):
+        spec = find_spec(name)  # found, not imported: a memo hit never loads Jinja
+        origin = (spec.origin if spec is not None else None) or ""
+        st = os.stat(origin)
+        libs.append((origin, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return (tuple(libs), _tree(str(registry.shipped_templates_dir())))
 
 
 def key(
@@ -150,7 +151,7 @@ def report_key(
     config: Config, token: str, today: date, names: Sequence[str], scan_problems: Iterable[Problem]
 ) -> tuple[Any, ...]:
     """The key of a `kith report` run over the reports `names` (registry order)."""
-    from .render import VAULT_TEMPLATES
+    from .registry import VAULT_TEMPLATES
 
     templates = _tree(os.path.join(config.root, VAULT_TEMPLATES))
     return key(config, token, today, names, scan_problems, extra=(_rendering(), templates))

@@ -48,13 +48,12 @@ from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-import vaultlib
-
-from .errors import KithError, UnsafePath
+from . import registry
+from .errors import UnsafePath
 from .model import ERROR, Problem
 from .paths import resolve_inside
+from .registry import VAULT_TEMPLATES
 
-VAULT_TEMPLATES = ".kith/templates"  # a vault's own templates, vault-relative
 DEFAULT_PREFIX = "default"  # `{% extends "default:overdue.md.j2" %}`
 MAX_OUTPUT_CHARS = 2_000_000  # per rendering; a template past this is stopped
 MAX_TEMPLATE_BYTES = 1_000_000
@@ -230,15 +229,6 @@ def _make_link(
 # --- loading ------------------------------------------------------------------------
 
 
-def shipped_templates_dir() -> Path:
-    """The templates kith ships: inside the package when installed, else the checkout's."""
-    pkg = Path(vaultlib.__file__).resolve().parent
-    for d in (pkg / "templates", pkg.parent / "templates"):
-        if d.is_dir():
-            return d
-    raise KithError("kith's own templates are missing", hint="reinstall kith")
-
-
 class TemplateRefused(Exception):
     """A vault template kith will not read (a symlink, too large, not UTF-8)."""
 
@@ -345,7 +335,7 @@ class Renderer:
         self.link_style = link_style
         self.shared = frozenset(shared_names)
         self.reports_prefix = reports_folder.strip("/") + "/"
-        self.shipped = shipped_templates_dir()
+        self.shipped = registry.shipped_templates_dir()
         self.vault_dir = self.root / VAULT_TEMPLATES
         real_root = Path(os.path.realpath(self.root))
         self._bases = (

@@ -1,7 +1,7 @@
 """The reports kith writes into the vault, and the generated blocks it fills in notes.
 
-This module owns the registry (report name -> query, template, file name, the
-options a block may pass), the generated-report front matter and the mark that
+This module owns (besides the registry of reports, kept light in `registry` and named
+here too) the generated-report front matter and the mark that
 lets kith recognise its own files, rendering every report (`render_reports`, pure
 apart from reading templates) and writing them plus every note's generated blocks
 through one `Writer` (`write_reports`), and, for a caller that writes them again
@@ -16,19 +16,27 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import insights
 from .blocks import Block, fill_blocks
 from .errors import KithError, UnsafePath, WriteRefused
 from .model import ERROR, Problem
 from .query import same_data
-from .render import VAULT_TEMPLATES, Renderer, normalize_output, user_bytecode_dir
+from .registry import (  # noqa: F401 -- named here too for the callers of reports
+    BY_NAME,
+    REPORT_NAMES,
+    REPORTS,
+    VAULT_TEMPLATES,
+    ReportSpec,
+    UnknownReport,
+    select_reports,
+)
+from .render import Renderer, normalize_output, user_bytecode_dir
 from .textutil import BOM_BYTES, decode_note, encode_note
 from .vault import Vault
 from .write import CREATED, UNCHANGED, WOULD_WRITE, WRITTEN, Writer, WriteResult
@@ -44,95 +52,6 @@ FRONT_MATTER = (
     "  - kith/report\n"
     "---\n"
 )
-
-
-class UnknownReport(KithError):
-    """A report name kith does not know."""
-
-
-@dataclass(frozen=True)
-class ReportSpec:
-    name: str  # "overdue": the NAME in `kith report NAME` and `<!-- kith:NAME -->`
-    title: str  # "Overdue": the file name without .md
-    summary: str  # one line for the dashboard's list of reports
-    build: Callable[[Vault, date, dict[str, Any]], Any]
-    options: tuple[str, ...]  # what a generated block may pass
-
-    @property
-    def template(self) -> str:
-        return f"{self.name}.md.j2"
-
-    @property
-    def filename(self) -> str:
-        return f"{self.title}.md"
-
-
-REPORTS: tuple[ReportSpec, ...] = (
-    ReportSpec(
-        "overdue",
-        "Overdue",
-        "who is due for a check-in, by ring, with a next step",
-        lambda v, t, o: insights.overdue_report(v, t, **o),
-        ("limit", "ring"),
-    ),
-    ReportSpec(
-        "funnel",
-        "Funnel",
-        "people per ring, moves inward and outward, stalled people",
-        lambda v, t, o: insights.funnel_report(v, t, **o),
-        ("limit",),
-    ),
-    ReportSpec(
-        "upcoming",
-        "Upcoming",
-        "birthdays, follow-ups, check-ins due, planned meetings, anniversaries",
-        lambda v, t, o: insights.upcoming_report(v, t, **o),
-        ("days", "limit", "ring"),
-    ),
-    ReportSpec(
-        "reconnect",
-        "Reconnect",
-        "dormant ties worth reviving",
-        lambda v, t, o: insights.reconnect_report(v, t, **o),
-        ("days", "limit", "ring"),
-    ),
-    ReportSpec(
-        "reciprocity",
-        "Reciprocity",
-        "gives and asks in the last 12 months",
-        lambda v, t, o: insights.reciprocity_report(v, t, **o),
-        ("days", "limit", "ring"),
-    ),
-    ReportSpec(
-        "goals",
-        "Goals",
-        "progress on your goals against the time left",
-        lambda v, t, o: insights.goals_report(v, t, **o),
-        ("limit",),
-    ),
-    ReportSpec(
-        "dashboard",
-        "Dashboard",
-        "today's top actions and the headline numbers",
-        lambda v, t, o: insights.dashboard_report(v, t, **o),
-        ("limit",),
-    ),
-)
-REPORT_NAMES: tuple[str, ...] = tuple(s.name for s in REPORTS)
-_BY_NAME: dict[str, ReportSpec] = {s.name: s for s in REPORTS}
-
-
-def select_reports(names: Sequence[str] | None) -> list[ReportSpec]:
-    """The specs for `names` (case-insensitive) in registry order; all when None or empty."""
-    if not names:
-        return list(REPORTS)
-    wanted = {n.strip().casefold() for n in names}
-    unknown = sorted(wanted - set(_BY_NAME))
-    if unknown:
-        raise UnknownReport(
-            f"unknown report '{unknown[0]}'", hint=f"use one of: {', '.join(REPORT_NAMES)}"
-        )
-    return [s for s in REPORTS if s.name in wanted]
 
 
 def report_path(vault: Vault, spec: ReportSpec) -> str:
@@ -488,7 +407,7 @@ def _fill_note(
     problems: list[Problem] = []
 
     def render(block: Block) -> str | None:
-        spec = _BY_NAME.get(block.name.casefold())
+        spec = BY_NAME.get(block.name.casefold())
         if spec is None:
             problems.append(
                 Problem(
