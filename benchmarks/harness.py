@@ -376,9 +376,16 @@ def edit_candidates(vault: Path, count: int) -> list[str]:
     return found[::step][:count]
 
 
-def append_line(vault: Path, rel: str, text: str) -> None:
-    with open(vault / rel, "ab") as f:
-        f.write(f"\n{text}\n".encode())
+def add_log_line(vault: Path, rel: str, text: str) -> None:
+    """Add `text` as the first line of the note's `## Log`, as a check-in written by hand
+    does: a line appended at the end of the file would land under a later heading (the
+    generated people have `## Notes` after the log) and change no record."""
+    path = vault / rel
+    data = path.read_bytes()
+    at = data.index(b"\n## Log\n") + len(b"\n## Log\n")
+    if data[at : at + 1] == b"\n":  # a blank line after the heading
+        at += 1
+    path.write_bytes(data[:at] + text.encode() + b"\n" + data[at:])
 
 
 # ---- kith watch ----------------------------------------------------------------------------
@@ -481,7 +488,7 @@ def _drive_watch(
             if failure:
                 break
             # A log line: the edit changes what the reports show, as a real check-in does.
-            append_line(vault, rel, f"- 2026-11-19 call: benchmark watch edit {i + 1}")
+            add_log_line(vault, rel, f"- 2026-11-19 call: benchmark watch edit {i + 1}")
             t0 = time.perf_counter()
             box: list[float] = []
 
@@ -612,7 +619,7 @@ def bench_size(size: str, args: argparse.Namespace, kith: list[str] | None) -> d
                 target = picks[0]
 
                 def edit(i: int) -> None:
-                    append_line(work, target, f"- 2026-11-19 call: benchmark edit {i + 1}")
+                    add_log_line(work, target, f"- 2026-11-19 call: benchmark edit {i + 1}")
 
                 add(timed("edit_one", [*kt, "report"], runs, env=env, before=edit))
             else:
@@ -789,8 +796,10 @@ def render_results_md(results: dict[str, dict[str, Any]]) -> str:
         "harness's own peak (*harness RSS*: exec keeps the parent's high-water mark), so values near it",
         'only say "small".',
         "",
-        "Watch latency is the time from appending a line to a person note until `kith watch --json` prints a",
-        f"`regenerated` event naming it ({WATCH_EDITS} edits); the quiet period is {QUIET_MS} ms.",
+        "Watch latency is the time from adding a log line to a person note (the newest contact, so the",
+        "reports change) until `kith watch --json` prints a `regenerated` event naming it",
+        f"({WATCH_EDITS} edits); the quiet period is {QUIET_MS} ms. `edit_one` adds such a line before",
+        "each run of `kith report`.",
         "",
     ]
     return "\n".join(L)
