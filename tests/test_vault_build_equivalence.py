@@ -29,8 +29,12 @@ OTHER = ["Home.md", "Goals/Funnel.md", "Ada Lovelace.md"]
 
 
 def person(rnd: random.Random) -> str:
+    if rnd.random() < 0.1:  # broken front matter: a person note that is not a contact
+        return "---\nstage: [\n---\n## Log\n- 2026-10-10 call: hi\n"
     knows = rnd.sample(TARGETS, rnd.randint(0, 2))
     fm = "---\nstage: " + rnd.choice(["cold", "buddy"]) + "\n"
+    if rnd.random() < 0.3:  # a display name of its own, which contacts that know it show
+        fm += "name: " + rnd.choice(["Countess", "Ben O.", "Zoë"]) + "\n"
     if knows:
         fm += "knows:\n" + "".join(f'  - "[[{k}]]"\n' for k in knows)
     log = "".join(f"- 2026-10-{rnd.randint(10, 12)} {rnd.choice(['call', 'coffee'])}: hi\n"

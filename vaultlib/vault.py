@@ -235,14 +235,22 @@ class VaultBuilder:
         records = self.records
         resolver = self.resolver
         changed_records: dict[str, NoteRecord] = {}  # each read once (a store decodes)
+        # Links elsewhere that name a changed note resolve differently only when it appeared
+        # or vanished, or became or stopped being a person; a person's new name shows in the
+        # contacts that know it. Only then are the notes naming it read again (a close friend
+        # is named by hundreds of notes; an edit of their log concerns none of them).
+        relink: set[str] = set()
         for p in changed:
             r = records.get(p)
+            old_name = self.names.get(p)  # None unless it was a person
             if r is not None:
                 changed_records[p] = r
                 if p not in resolver:
                     resolver.add(p)
+                    relink.add(p)
             elif p in resolver:
                 resolver.remove(p)
+                relink.add(p)
             person = r is not None and r.kind == PERSON and r.person is not None
             if not self._live_persons:
                 if person:
@@ -253,9 +261,11 @@ class VaultBuilder:
                 self.names[p] = r.person["name"]  # type: ignore[union-attr,index]
             else:
                 self.names.pop(p, None)
+            if self.names.get(p) != old_name:  # named anew, or became or stopped being a person
+                relink.add(p)
         sources = set(changed)
         persons: set[str] = {p for p in changed if p in self.contacts}
-        for name in {_basename(p) for p in changed}:
+        for name in {_basename(p) for p in relink}:
             sources.update(self.by_name.get(name, ()))
         dated: list[NoteRecord] = []
         for src in sources:
