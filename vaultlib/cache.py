@@ -17,7 +17,6 @@ import gc
 import hashlib
 import marshal
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -97,6 +96,8 @@ def _write_atomically(state_dir: Path, name: str, write: Callable[[BinaryIO], ob
     # Never `parents=True`: a vault that vanished meanwhile must not be recreated.
     state_dir.mkdir(exist_ok=True)
     folder.mkdir(exist_ok=True)
+    import tempfile  # here: a run that writes nothing need not import it (nor shutil, random)
+
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kith-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -7,7 +7,6 @@ query yields the candidates, an unknown one the closest names. Pure functions.
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,5 +51,7 @@ def find_contact(contacts: Sequence[Contact], query: str) -> Match:
     if len(hits) > 1:
         return Match(None, tuple(hits))
     names = {fold(c.name): c.name for c in contacts}
+    import difflib  # only when nothing matched
+
     close = difflib.get_close_matches(q, list(names), n=3, cutoff=0.5)
     return Match(None, (), tuple(names[n] for n in close))
