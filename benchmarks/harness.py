@@ -290,6 +290,9 @@ def find_kith(explicit: str | None) -> list[str] | None:
 def kith_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("KITH_VAULT", None)  # only --vault decides
+    # kith as installed runs from cached bytecode (pip compiles it); a machine that forbids
+    # writing bytecode would make every run compile kith's modules again (~20 ms here)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["NO_COLOR"] = "1"
     return env
 
