@@ -117,7 +117,7 @@ def _write_atomically(state_dir: Path, name: str, write: Callable[[BinaryIO], ob
 # (path, size, mtime_ns, ctime_ns, blob, is_person) rows, after a header and before an
 # empty chunk that marks its end: neither writing nor reading it ever holds more than one
 # chunk beyond the records themselves (at 100k notes a single dump peaked at ~100 MB).
-_ROWS_PER_CHUNK = 4096
+_ROWS_PER_CHUNK = 1024  # a decoded chunk is ~1.5 MB: what saving or loading holds at once
 _BYTES_PER_CHUNK = 8 << 20  # of blobs: a chunk stays a few MB, however large the notes
 _LEN = 8
 _MAX_CHUNK = 1 << 30  # a larger length is damage, not a chunk (a chunk is a few MB)
