@@ -242,9 +242,3 @@ def walk_keys(
                 elif found is not None:
                     problems.append(found)
     return problems
-
-
-def scan_vault(config: Config) -> tuple[list[Entry], list[Problem]]:
-    """All notes of the vault as Entries, sorted by path, and the problems seen while walking."""
-    keys, problems = scan_keys(config)
-    return [Entry(p, *keys[p]) for p in sorted(keys)], problems
