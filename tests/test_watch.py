@@ -348,6 +348,31 @@ def test_a_body_edit_is_reported_even_when_no_report_changes(watch: Callable[...
     assert ev["changed"] == [ADA] and ev["written"] == []
 
 
+def test_reading_notes_sends_the_watcher_no_events(
+    watch: Callable[..., Harness], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a note is not an event kith asks for: with inotify the kernel does not even
+    queue it (a grep, a backup or Obsidian's indexing once cost a watcher two events a file)."""
+    seen: list[str] = []
+    real = Watcher._on_event
+
+    def spy(self: Watcher, event: Any) -> None:
+        seen.append(event.event_type)
+        real(self, event)
+
+    monkeypatch.setattr(Watcher, "_on_event", spy)
+    h = watch()
+    assert h.watcher.observer_kind == "inotify" or sys.platform != "linux"
+    for _ in range(20):
+        for rel in (ADA, GRACE, "Daily/2026-11-19.md"):
+            h.path(rel).read_bytes()
+    assert h.passes_within(0.4) == []
+    assert [t for t in seen if t in ("opened", "closed_no_write")] == []
+    h.path(ALAN).write_text(person("Alan Turing", "strategic"))  # a save still arrives
+    assert h.next_pass().changed == (ALAN,)
+    assert "modified" in seen or "closed" in seen
+
+
 def test_touch_and_chmod_change_nothing(watch: Callable[..., Harness]) -> None:
     h = watch()
     path = h.path(ADA)
