@@ -7,9 +7,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vaultlib import vault as vault_mod
 from vaultlib.config import Config
 from vaultlib.links import Resolver
 from vaultlib.parse import NoteParser, NoteRecord
@@ -97,6 +99,28 @@ def test_updates_equal_a_full_build(seed: int, steps: list[tuple[str, bool]]):
         same(incremental, VaultBuilder(CFG, records, track=False).build())
     shuffled = dict(rnd.sample(sorted(records.items()), len(records)))
     same(VaultBuilder(CFG, shuffled, track=False).build(), builder.update(()))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bulk_updates_equal_a_full_build(seed: int, monkeypatch: pytest.MonkeyPatch):
+    """Updates of many notes at once (a folder renamed, a git checkout) loosen the sorted
+    collections and sort once: the result is the same."""
+    monkeypatch.setattr(vault_mod, "BULK_UPDATE", 1)
+    rnd = random.Random(seed)
+    records = {p: note(p, rnd) for p in ALL if rnd.random() < 0.6}
+    builder = VaultBuilder(CFG, records, track=True)
+    builder.build()
+    for _ in range(6):
+        changed = set(rnd.sample(ALL, rnd.randint(0, len(ALL))))
+        for path in changed:
+            if rnd.random() < 0.3:
+                records.pop(path, None)
+            else:
+                records[path] = note(path, rnd)
+        same(builder.update(changed), VaultBuilder(CFG, records, track=False).build())
+        path = rnd.choice(ALL)  # then a one-note update, in place again
+        records[path] = note(path, rnd)
+        same(builder.update({path}), VaultBuilder(CFG, records, track=False).build())
 
 
 @settings(max_examples=60, deadline=None)

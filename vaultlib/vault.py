@@ -72,7 +72,9 @@ class _Days(dict[int, date]):
 class _Sorted(Generic[_V]):
     """Values by path, in the order of their keys (a key ends with its path, so no two are
     equal). Until the first read, puts are only appended (each path at most once) and sorted
-    at that read; later puts and removals go in place, so a one-note update sorts nothing."""
+    at that read; later puts and removals go in place, so a one-note update sorts nothing.
+    Before many changes, `loosen()` holds the entries by path until the next read sorts them
+    once: k changes in place would each move up to all n entries (k×n)."""
 
     def __init__(self) -> None:
         self.keys: list[_Key] = []
@@ -80,6 +82,7 @@ class _Sorted(Generic[_V]):
         self.in_order = False
         self._key_of: dict[str, _Key] | None = None  # made at the first lookup by path
         self._ordered: tuple[_V, ...] | None = None  # the last `ordered()`, while unchanged
+        self._loose: dict[str, tuple[_Key, _V]] | None = None  # path -> entry, see loosen
 
     @property
     def key_of(self) -> dict[str, _Key]:
@@ -89,10 +92,21 @@ class _Sorted(Generic[_V]):
         return self._key_of
 
     def __contains__(self, path: str) -> bool:
+        if self._loose is not None:
+            return path in self._loose
         return path in self.key_of
+
+    def loosen(self) -> None:
+        if self._loose is None:
+            self._sort()
+            self._loose = {k[-1]: (k, v) for k, v in zip(self.keys, self.values, strict=True)}
+            self._key_of = None
 
     def put(self, key: _Key, value: _V) -> None:
         self._ordered = None
+        if self._loose is not None:
+            self._loose[key[-1]] = (key, value)
+            return
         if not self.in_order:
             self.keys.append(key)
             self.values.append(value)
@@ -104,6 +118,10 @@ class _Sorted(Generic[_V]):
         self.key_of[key[-1]] = key
 
     def remove(self, path: str) -> None:
+        if self._loose is not None:
+            if self._loose.pop(path, None) is not None:
+                self._ordered = None
+            return
         key = self.key_of.pop(path, None)
         if key is not None:
             i = bisect_left(self.keys, key)
@@ -117,11 +135,22 @@ class _Sorted(Generic[_V]):
         return self._ordered
 
     def _sort(self) -> None:
-        if not self.in_order:
+        if self._loose is not None:
+            pairs = sorted(self._loose.values(), key=itemgetter(0))
+            self._loose = None
+            self._key_of = None
+        elif not self.in_order:
             pairs = sorted(zip(self.keys, self.values, strict=True), key=itemgetter(0))
-            self.keys = [k for k, _ in pairs]
-            self.values = [v for _, v in pairs]
-            self.in_order = True
+        else:
+            return
+        self.keys = [k for k, _ in pairs]
+        self.values = [v for _, v in pairs]
+        self.in_order = True
+
+
+# An update of more notes than this loosens the sorted collections (see `_Sorted.loosen`):
+# below it, changes in place cost less than one sort.
+BULK_UPDATE = 2000
 
 
 class VaultBuilder:
@@ -234,6 +263,10 @@ class VaultBuilder:
         self.reach = {}
         records = self.records
         resolver = self.resolver
+        if len(changed) > BULK_UPDATE:
+            self.contacts.loosen()
+            self.goals.loosen()
+            self.dated.loosen()
         changed_records: dict[str, NoteRecord] = {}  # each read once (a store decodes)
         # Links elsewhere that name a changed note resolve differently only when it appeared
         # or vanished, or became or stopped being a person; a person's new name shows in the
