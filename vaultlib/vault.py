@@ -301,16 +301,28 @@ class VaultBuilder:
         for name in {_basename(p) for p in relink}:
             sources.update(self.by_name.get(name, ()))
         dated: list[NoteRecord] = []
+        # What the sources said before goes first, person by person and name by name: a
+        # person linked from thousands of notes that all changed is filtered once, not once
+        # per note (that was k x m for a folder renamed or a git checkout).
+        gone_from: dict[str, set[str]] = defaultdict(set)  # person -> sources to drop
+        unnamed: dict[str, set[str]] = defaultdict(set)  # basename -> sources to drop
         for src in sources:
             for pp in self.resolved.pop(src, ()):
-                self.found[pp] = [i for i in self.found[pp] if i.source != src]
-                persons.add(pp)
+                gone_from[pp].add(src)
             for name in self.names_of.pop(src, ()):
-                held = self.by_name.get(name)
-                if held is not None and src in held:
-                    held.remove(src)
-                    if not held:
-                        del self.by_name[name]
+                unnamed[name].add(src)
+        for pp, srcs in gone_from.items():
+            self.found[pp] = [i for i in self.found[pp] if i.source not in srcs]
+            persons.add(pp)
+        for name, srcs in unnamed.items():
+            held = self.by_name.get(name)
+            if held is not None:
+                kept = [s for s in held if s not in srcs]
+                if kept:
+                    self.by_name[name] = kept
+                else:
+                    del self.by_name[name]
+        for src in sources:
             self.link_problems.pop(src, None)
             r = changed_records[src] if src in changed_records else records.get(src)
             if r is None:
