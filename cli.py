@@ -671,7 +671,7 @@ def upcoming(app: App, days: int | None, as_json: bool) -> None:
 
 @main.command()
 @click.option("--poll", is_flag=True,
-              help="Poll the folder every second instead of using OS events (network drives, synced folders).")  # fmt: skip
+              help="Poll the folder instead of using OS events (network drives, synced folders): every second, less often on a large vault.")  # fmt: skip
 @json_option(
     "Print one JSON object per line on stdout: ready, regenerated, problem, notice, error, stopped."
 )

@@ -655,6 +655,29 @@ def test_watch_budget_warning(watch: Callable[..., Harness]) -> None:
     assert "periodic rescan" in ev["message"] and ev["level"] == "warning"
 
 
+def test_polling_waits_longer_after_a_slow_poll(tmp_path: Path) -> None:
+    """A poll of a large vault takes long (~0.6 s at 110k notes): the next one waits
+    POLL_WORK_RATIO times that, so polling stays a small share of a core."""
+    from watchdog.observers.api import EventQueue, ObservedWatch
+
+    from vaultlib.watch import POLL_WORK_RATIO, _PacedPollingEmitter, poll_wait
+
+    (tmp_path / "a.md").write_text("x")
+
+    def slow_listdir(path: Any) -> Any:
+        time.sleep(0.02)  # a slow disk: every folder takes 20 ms to list
+        return os.scandir(path)
+
+    emitter = _PacedPollingEmitter(EventQueue(), ObservedWatch(str(tmp_path), recursive=True),
+                                   timeout=0.01, listdir=slow_listdir)  # fmt: skip
+    emitter.on_thread_start()  # the first snapshot
+    assert emitter._work == 0.0 and poll_wait(0.01, emitter._work) == 0.01
+    emitter.queue_events(0.01)
+    assert emitter._work >= 0.02
+    assert poll_wait(0.01, emitter._work) == POLL_WORK_RATIO * emitter._work > 0.01
+    assert poll_wait(1.0, 0.001) == 1.0  # a small vault polls at the interval asked for
+
+
 def test_root_watch_failure_falls_back_to_polling(watch: Callable[..., Harness]) -> None:
     def factory(poll: bool) -> Any:
         if not poll:
