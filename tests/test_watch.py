@@ -656,7 +656,7 @@ def test_watch_budget_warning(watch: Callable[..., Harness]) -> None:
 
 
 def test_polling_waits_longer_after_a_slow_poll(tmp_path: Path) -> None:
-    """A poll of a large vault takes long (~0.6 s at 110k notes): the next one waits
+    """A poll of a large vault takes long (~0.6 s of CPU at 110k notes): the next one waits
     POLL_WORK_RATIO times that, so polling stays a small share of a core."""
     from watchdog.observers.api import EventQueue, ObservedWatch
 
@@ -665,7 +665,9 @@ def test_polling_waits_longer_after_a_slow_poll(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("x")
 
     def slow_listdir(path: Any) -> Any:
-        time.sleep(0.02)  # a slow disk: every folder takes 20 ms to list
+        end = time.thread_time() + 0.02  # a large folder: 20 ms of work to list it
+        while time.thread_time() < end:
+            pass
         return os.scandir(path)
 
     emitter = _PacedPollingEmitter(EventQueue(), ObservedWatch(str(tmp_path), recursive=True),
