@@ -655,29 +655,44 @@ def test_watch_budget_warning(watch: Callable[..., Harness]) -> None:
     assert "periodic rescan" in ev["message"] and ev["level"] == "warning"
 
 
-def test_polling_waits_longer_after_a_slow_poll(tmp_path: Path) -> None:
-    """A poll of a large vault takes long (~0.6 s of CPU at 110k notes): the next one waits
-    POLL_WORK_RATIO times that, so polling stays a small share of a core."""
+def test_polling_waits_for_longer_the_longer_a_poll_works(tmp_path: Path) -> None:
+    """A poll of a large vault takes long (~0.4 s of CPU at 110k notes): the next one waits
+    POLL_WORK_RATIO times the CPU time the last one took, so polling stays a small share of
+    a core; a small vault polls at the interval asked for."""
     from watchdog.observers.api import EventQueue, ObservedWatch
 
-    from vaultlib.watch import POLL_WORK_RATIO, _PacedPollingEmitter, poll_wait
+    from vaultlib.watch import POLL_WORK_RATIO, _KeyPollingEmitter, poll_wait
 
-    (tmp_path / "a.md").write_text("x")
+    root = tmp_path / "vault"
+    write_files(root, {f"Notes/n{i}.md": "x" for i in range(300)})
+    config = load_config(root)
+    emitter = _KeyPollingEmitter(EventQueue(), ObservedWatch(str(root), recursive=True),
+                                 timeout=0.0, config=lambda: config)  # fmt: skip
+    emitter.on_thread_start()  # the first listing
+    assert emitter._work == 0.0
+    emitter.queue_events(0.0)
+    assert emitter._work > 0.0
+    assert poll_wait(0.0, emitter._work) == POLL_WORK_RATIO * emitter._work
+    assert poll_wait(1.0, 0.01) == 1.0 and poll_wait(1.0, 0.5) == POLL_WORK_RATIO * 0.5
 
-    def slow_listdir(path: Any) -> Any:
-        end = time.thread_time() + 0.02  # a large folder: 20 ms of work to list it
-        while time.thread_time() < end:
-            pass
-        return os.scandir(path)
 
-    emitter = _PacedPollingEmitter(EventQueue(), ObservedWatch(str(tmp_path), recursive=True),
-                                   timeout=0.01, listdir=slow_listdir)  # fmt: skip
-    emitter.on_thread_start()  # the first snapshot
-    assert emitter._work == 0.0 and poll_wait(0.01, emitter._work) == 0.01
-    emitter.queue_events(0.01)
-    assert emitter._work >= 0.02
-    assert poll_wait(0.01, emitter._work) == POLL_WORK_RATIO * emitter._work > 0.01
-    assert poll_wait(1.0, 0.001) == 1.0  # a small vault polls at the interval asked for
+def test_poll_mode_sees_notes_created_and_deleted_and_settings_and_templates_changed(
+    watch: Callable[..., Harness],
+) -> None:
+    h = watch(poll=True, poll_interval=0.1, quiet=0.1)
+    assert h.event(lambda e: e["event"] == "ready")["observer"] == "polling"
+    h.path("People/Radia Perlman.md").write_text(person("Radia Perlman", "cold"))
+    r = h.pass_where(lambda r: r.changed != ())
+    assert r.changed == ("People/Radia Perlman.md",)
+    h.path(GRACE).unlink()
+    r = h.pass_where(lambda r: r.changed != ())
+    assert r.changed == (GRACE,)
+    h.path("kith.toml").write_text('reports_folder = "Out"\n')
+    r = h.pass_where(lambda r: r.reason == "config")
+    assert h.watcher.config.reports_folder == "Out"
+    (h.root / ".kith/templates").mkdir(parents=True)
+    h.path(".kith/templates/overdue.md.j2").write_text("# mine\n")
+    assert h.pass_where(lambda r: r.reason == "templates").reason == "templates"
 
 
 def test_root_watch_failure_falls_back_to_polling(watch: Callable[..., Harness]) -> None:
@@ -835,10 +850,11 @@ def test_stale_temp_files_are_removed_at_start(
     assert not (root / "People" / ".kith-0badc0ffee.tmp").exists()
 
 
+@pytest.mark.parametrize("poll", [False, True], ids=["events", "poll"])
 def test_vault_disappears_stop_writing_and_resume(
-    watch: Callable[..., Harness], tmp_path: Path
+    watch: Callable[..., Harness], tmp_path: Path, poll: bool
 ) -> None:
-    h = watch(retry_base=0.1, retry_max=0.2, tick=0.1)
+    h = watch(retry_base=0.1, retry_max=0.2, tick=0.1, poll=poll, poll_interval=0.1)
     away = tmp_path / "away"
     os.rename(h.root, away)
     ev = h.event(lambda e: e["event"] == "problem")

@@ -20,6 +20,7 @@ clock but `time.monotonic` for timing and the `today_fn` it is given.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import logging
@@ -50,8 +51,7 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingEmitter, PollingObserver
+from watchdog.observers.api import BaseObserver, EventEmitter
 
 from .cache import iter_cache
 from .config import CONFIG_NAME, Config, load_config
@@ -72,7 +72,7 @@ from .paths import is_ignored_name
 from .records import KeyStore
 from .records import decode as decode_record
 from .render import VAULT_TEMPLATES
-from .scan import folder_ok, is_excluded
+from .scan import folder_ok, is_excluded, walk_keys
 from .vault import Vault
 from .write import CREATED, WRITTEN, Writer, cleanup_stale_temps, sha256_hex
 
@@ -128,32 +128,100 @@ def poll_wait(interval: float, work: float) -> float:
     return max(interval, POLL_WORK_RATIO * work)
 
 
-class _PacedPollingEmitter(PollingEmitter):
-    """watchdog's polling emitter, waiting longer between polls of a large vault."""
+class _KeyPollingEmitter(EventEmitter):
+    """Polls the vault with kith's own walk (`scan.walk_keys`): the stat key of every note,
+    of the settings files and of the vault's templates, compared with the last poll's; a
+    difference becomes the event an OS observer would have sent, for the same intake.
 
-    _work = 0.0  # the CPU time the last poll took (taking the snapshot and comparing)
+    watchdog's poller keeps a full stat result per file, twice while it compares: at 110k
+    notes ~230 MB and ~2 s of CPU a poll. This keeps 24 bytes a file and takes ~0.4 s. It
+    waits POLL_WORK_RATIO times the CPU time of the last poll (this thread's time: a poll
+    waiting for the GIL behind a pass is not a slow one)."""
+
+    def __init__(self, event_queue: Any, watch: Any, *, timeout: float = POLL_INTERVAL,
+                 event_filter: Any = None, config: Callable[[], Config]) -> None:  # fmt: skip
+        super().__init__(event_queue, watch, timeout=timeout, event_filter=event_filter)
+        self._config = config
+        self._keys: dict[str, bytes] = {}
+        self._work = 0.0
+
+    def on_thread_start(self) -> None:
+        self._keys = self._listing() or {}
+
+    def _listing(self) -> dict[str, bytes] | None:
+        """rel -> packed stat key of what the watcher reacts to; None when a folder could not
+        be read (a network share gone for a moment: keep the last listing, try again)."""
+        config = self._config()
+        root = self.watch.path
+        keys = KeyStore()  # packed as the watcher's own keys are
+        out = keys.packed
+
+        def put(rel: str, key: tuple[int, int, int] | None) -> None:
+            if key is not None:
+                keys[rel] = key
+
+        was = gc.isenabled()
+        gc.disable()  # a listing makes many objects and no cycles
+        try:
+            problems = walk_keys(config, put)
+            if any(p.message.startswith("folder cannot be read") for p in problems):
+                return None
+            for rel in CONFIG_FILES:
+                put(rel, _file_key(os.path.join(root, *rel.split("/"))))
+            templates = os.path.join(root, *VAULT_TEMPLATES.split("/"))
+            for folder, _, files in os.walk(templates):
+                for name in files:
+                    path = os.path.join(folder, name)
+                    rel = os.path.relpath(path, root).replace(os.sep, "/")
+                    put(rel, _file_key(path))
+        finally:
+            if was:
+                gc.enable()
+        return out
 
     def queue_events(self, timeout: float) -> None:
         if self.stopped_event.wait(poll_wait(timeout, self._work)):
             return
-        # This thread's CPU time, not the clock: while a pass holds the GIL the poll waits
-        # without working, and must not be taken for a slow one.
         start = time.thread_time()
-        # A snapshot makes ~4 objects a file and no cycles; beside a large index the cyclic
-        # collector would walk them again and again (2.3 s a poll at 110k notes, not 0.6 s).
-        was = gc.isenabled()
-        gc.disable()
+        root = self.watch.path
         try:
-            super().queue_events(0)
-        finally:
-            if was:
-                gc.enable()
+            os.stat(root)
+        except (FileNotFoundError, NotADirectoryError):
+            self.queue_event(DirDeletedEvent(root))
+            self.stop()
+            return
+        except OSError:
+            return  # unreachable for now: the next poll tries again
+        new = self._listing()
+        if new is None:
+            return
+        old = self._keys
+        for rel, key in new.items():
+            before = old.get(rel)
+            if before != key:
+                path = os.path.join(root, *rel.split("/"))
+                self.queue_event(
+                    FileCreatedEvent(path) if before is None else FileModifiedEvent(path)
+                )
+        for rel in old.keys() - new.keys():
+            self.queue_event(FileDeletedEvent(os.path.join(root, *rel.split("/"))))
+        self._keys = new
         self._work = time.thread_time() - start
 
 
-class _PacedPollingObserver(PollingObserver):
-    def __init__(self, *, timeout: float = POLL_INTERVAL) -> None:
-        BaseObserver.__init__(self, _PacedPollingEmitter, timeout=timeout)
+def _file_key(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns) if stat.S_ISREG(st.st_mode) else None
+
+
+class _KeyPollingObserver(BaseObserver):
+    """An observer whose one emitter is `_KeyPollingEmitter` (kith's `--poll`)."""
+
+    def __init__(self, config: Callable[[], Config], *, timeout: float = POLL_INTERVAL) -> None:
+        super().__init__(functools.partial(_KeyPollingEmitter, config=config), timeout=timeout)  # type: ignore[arg-type]
 
 
 PASSES_KEPT = 1000
@@ -618,7 +686,9 @@ class Watcher:
         self._supports_closed = False
 
     def _default_observer(self, poll: bool) -> BaseObserver:
-        return _PacedPollingObserver(timeout=self.poll_interval) if poll else Observer()
+        if poll:
+            return _KeyPollingObserver(lambda: self.config, timeout=self.poll_interval)
+        return Observer()
 
     @staticmethod
     def _stop_one(obs: BaseObserver | None) -> None:
@@ -1304,7 +1374,7 @@ def _raise_stop(signum: int, frame: Any) -> None:
 
 
 def _observer_name(obs: BaseObserver) -> str:
-    if type(obs) is _PacedPollingObserver:
+    if type(obs) is _KeyPollingObserver:
         return "polling"
     name = type(obs).__name__
     if name.endswith("Observer"):
