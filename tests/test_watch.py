@@ -952,14 +952,15 @@ def test_format_event_lines() -> None:
 # --- soak ------------------------------------------------------------------------------------
 
 
-def _soak(tmp_path: Path, seconds: float) -> None:
+def _soak(tmp_path: Path, seconds: float, poll: bool = False) -> None:
     """Several writers with different save styles at once; then the invariants."""
     files = dict(BASE)
     files["Daily/2026-11-20.md"] = "# Today\n\n<!-- kith:overdue -->\n<!-- /kith:overdue -->\n"
     files["Home.md"] = "# Home\n\n<!-- kith:dashboard -->\n<!-- /kith:dashboard -->\n\nMine.\n"
     root = write_files(tmp_path / "vault", files)
     events: queue.Queue[dict[str, Any]] = queue.Queue()
-    w = Watcher(load_config(root), lambda: TODAY, out=events.put, quiet=0.15, reconcile=2.0)
+    w = Watcher(load_config(root), lambda: TODAY, out=events.put, quiet=0.15, reconcile=2.0,
+                poll=poll, poll_interval=0.1)  # fmt: skip
     w.start()
     assert w.wait_ready(30)
     stop = threading.Event()
@@ -1086,6 +1087,10 @@ def test_generated_block_in_a_daily_note_does_not_feed_back(tmp_path: Path) -> N
 
 def test_soak_short(tmp_path: Path) -> None:
     _soak(tmp_path, float(os.environ.get("KITH_SOAK_SECONDS", "8")))
+
+
+def test_soak_short_polling(tmp_path: Path) -> None:
+    _soak(tmp_path, float(os.environ.get("KITH_SOAK_SECONDS", "8")), poll=True)
 
 
 @pytest.mark.slow
