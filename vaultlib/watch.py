@@ -134,50 +134,46 @@ class _KeyPollingEmitter(EventEmitter):
     difference becomes the event an OS observer would have sent, for the same intake.
 
     watchdog's poller keeps a full stat result per file, twice while it compares: at 110k
-    notes ~230 MB and ~2 s of CPU a poll. This keeps 24 bytes a file and takes ~0.4 s. It
-    waits POLL_WORK_RATIO times the CPU time of the last poll (this thread's time: a poll
-    waiting for the GIL behind a pass is not a slow one)."""
+    notes ~230 MB and ~2 s of CPU a poll. This keeps 24 bytes a file, compares as it walks
+    and takes ~0.4 s. It waits POLL_WORK_RATIO times the CPU time of the last poll (this
+    thread's time: a poll waiting for the GIL behind a pass is not a slow one)."""
 
     def __init__(self, event_queue: Any, watch: Any, *, timeout: float = POLL_INTERVAL,
                  event_filter: Any = None, config: Callable[[], Config]) -> None:  # fmt: skip
         super().__init__(event_queue, watch, timeout=timeout, event_filter=event_filter)
         self._config = config
-        self._keys: dict[str, bytes] = {}
+        self._keys = KeyStore()  # rel -> stat key at the last poll, packed
         self._work = 0.0
 
     def on_thread_start(self) -> None:
-        self._keys = self._listing() or {}
-
-    def _listing(self) -> dict[str, bytes] | None:
-        """rel -> packed stat key of what the watcher reacts to; None when a folder could not
-        be read (a network share gone for a moment: keep the last listing, try again)."""
-        config = self._config()
-        root = self.watch.path
-        keys = KeyStore()  # packed as the watcher's own keys are
-        out = keys.packed
+        keys = self._keys
 
         def put(rel: str, key: tuple[int, int, int] | None) -> None:
             if key is not None:
                 keys[rel] = key
 
+        self._walk(put)
+
+    def _walk(self, put: Callable[[str, tuple[int, int, int] | None], None]) -> bool:
+        """Hand `put` the stat key of everything the watcher reacts to (None: not a file);
+        False when a folder could not be read (a network share gone for a moment)."""
+        root = self.watch.path
+        problems: list[Problem] = []
         was = gc.isenabled()
-        gc.disable()  # a listing makes many objects and no cycles
+        gc.disable()  # a walk makes many objects and no cycles
         try:
-            problems = walk_keys(config, put)
-            if any(p.message.startswith("folder cannot be read") for p in problems):
-                return None
+            problems = walk_keys(self._config(), put)
             for rel in CONFIG_FILES:
                 put(rel, _file_key(os.path.join(root, *rel.split("/"))))
             templates = os.path.join(root, *VAULT_TEMPLATES.split("/"))
             for folder, _, files in os.walk(templates):
                 for name in files:
                     path = os.path.join(folder, name)
-                    rel = os.path.relpath(path, root).replace(os.sep, "/")
-                    put(rel, _file_key(path))
+                    put(os.path.relpath(path, root).replace(os.sep, "/"), _file_key(path))
         finally:
             if was:
                 gc.enable()
-        return out
+        return not any(p.message.startswith("folder cannot be read") for p in problems)
 
     def queue_events(self, timeout: float) -> None:
         if self.stopped_event.wait(poll_wait(timeout, self._work)):
@@ -192,20 +188,38 @@ class _KeyPollingEmitter(EventEmitter):
             return
         except OSError:
             return  # unreachable for now: the next poll tries again
-        new = self._listing()
-        if new is None:
-            return
-        old = self._keys
-        for rel, key in new.items():
-            before = old.get(rel)
+        # Compared in place as the walk goes: no second listing is ever held.
+        keys = self._keys
+        known = len(keys)
+        seen = 0
+
+        def put(rel: str, key: tuple[int, int, int] | None) -> None:
+            nonlocal seen
+            if key is None:
+                return
+            before = keys.get(rel)
+            if before is not None:
+                seen += 1
             if before != key:
+                keys[rel] = key
                 path = os.path.join(root, *rel.split("/"))
                 self.queue_event(
                     FileCreatedEvent(path) if before is None else FileModifiedEvent(path)
                 )
-        for rel in old.keys() - new.keys():
-            self.queue_event(FileDeletedEvent(os.path.join(root, *rel.split("/"))))
-        self._keys = new
+
+        if self._walk(put) and seen < known:
+            # Something known last time was not seen: walk again to name what is gone
+            # (rare: a note deleted, a folder moved away).
+            present: set[str] = set()
+
+            def note(rel: str, key: tuple[int, int, int] | None) -> None:
+                if key is not None:
+                    present.add(rel)
+
+            if self._walk(note):
+                for rel in [r for r in keys if r not in present]:
+                    del keys[rel]
+                    self.queue_event(FileDeletedEvent(os.path.join(root, *rel.split("/"))))
         self._work = time.thread_time() - start
 
 
