@@ -688,11 +688,11 @@ def test_poll_mode_sees_notes_created_and_deleted_and_settings_and_templates_cha
     r = h.pass_where(lambda r: r.changed != ())
     assert r.changed == (GRACE,)
     h.path("kith.toml").write_text('reports_folder = "Out"\n')
-    r = h.pass_where(lambda r: r.reason == "config")
+    h.pass_where(lambda r: r.reason == "config")  # fails unless such a pass comes
     assert h.watcher.config.reports_folder == "Out"
     (h.root / ".kith/templates").mkdir(parents=True)
     h.path(".kith/templates/overdue.md.j2").write_text("# mine\n")
-    assert h.pass_where(lambda r: r.reason == "templates").reason == "templates"
+    h.pass_where(lambda r: r.reason == "templates")
 
 
 def test_root_watch_failure_falls_back_to_polling(watch: Callable[..., Harness]) -> None:

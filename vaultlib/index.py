@@ -38,7 +38,7 @@ from .config import Config
 from .model import ERROR, WARNING, Problem
 from .paths import is_ignored_name
 from .records import MAX_NOTE_BYTES, NoteRecord, RecordStore, encode, is_usable_person, same_record
-from .scan import Entry, StatKey, scan_keys, stat_note, walk_keys
+from .scan import Entry, StatKey, scan_keys, stat_note, walk_changes
 
 if TYPE_CHECKING:
     from .parse import NoteParser
@@ -173,31 +173,12 @@ class Index:
         return changed
 
     def _rescan(self) -> tuple[list[str], list[Entry]]:
-        """(notes gone, notes whose stat key differs) after walking the whole vault.
-
-        Each key is compared as the walk finds it and only differences are kept: a watcher
-        rescans every minute, and holding every key and path twice cost ~50 MB at 110k
-        notes. A note gone is rare; only then is the vault walked again to name it."""
-        store = self.records
-        known = self.keys
-        stale: list[Entry] = []
-        seen = 0
-
-        def put(rel: str, key: StatKey) -> None:
-            nonlocal seen
-            if rel in store:
-                seen += 1
-            if known.get(rel) != key:
-                stale.append(Entry(rel, *key))
-
-        self.scan_problems = walk_keys(self.config, put)
-        gone: list[str] = []
-        if seen != len(store):
-            present = scan_keys(self.config)[0]
-            gone = [p for p in store if p not in present]
-            stale = [e for e in stale if e.path in present]  # appeared and gone again
-        stale.sort(key=attrgetter("path"))
-        return gone, stale
+        """(notes gone, notes whose stat key differs, by path) after walking the whole vault
+        (see `walk_changes`: a watcher rescans every minute, and holding every key and path
+        twice cost ~50 MB at 110k notes)."""
+        found = walk_changes(self.config, self.keys, self.records)
+        self.scan_problems = found.problems
+        return found.gone, sorted((Entry(p, *k) for p, k in found.changed), key=attrgetter("path"))
 
     def _is_folder(self, rel: str) -> bool:
         """A folder now, or a vanished one that held indexed notes (editor leftovers are not)."""

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, overload
@@ -153,6 +153,8 @@ _S_IFREG = 0o100000
 _DARWIN = sys.platform == "darwin"
 
 
+_UNREADABLE = "folder cannot be read"
+
 # A name ending in `.md`, whose first character is none of these and that does not hold
 # "onflict", is a plain note name: no ignore rule and no conflict pattern can match it (tests
 # check this against `is_ignored_name`); the scan decides such names inline, the rest go
@@ -194,7 +196,7 @@ def walk_keys(
         try:
             it = os.scandir(os.path.join(root, rel_dir) if rel_dir else root)
         except OSError as e:
-            problems.append(Problem(rel_dir or ".", None, f"folder cannot be read ({e.strerror})",
+            problems.append(Problem(rel_dir or ".", None, f"{_UNREADABLE} ({e.strerror})",
                                     "check its permissions", WARNING))  # fmt: skip
             continue
         with it:
@@ -242,3 +244,57 @@ def walk_keys(
                 elif found is not None:
                     problems.append(found)
     return problems
+
+
+Put = Callable[[str, Any], object]
+
+
+@dataclass
+class KeyChanges:
+    """What `walk_changes` found: the paths new or with another stat key (path, key), in
+    walk order; the paths held that were not found; the walk's problems; and whether every
+    folder could be read (when one could not, its paths look gone but may not be)."""
+
+    changed: list[tuple[str, StatKey]]
+    gone: list[str]
+    problems: list[Problem]
+    complete: bool
+
+
+def walk_changes(config: Config, known: Mapping[str, StatKey], held: Collection[str],
+                 more: Callable[[Put], object] | None = None) -> KeyChanges:  # fmt: skip
+    """One walk of the vault compared with `known` as it goes (`more` hands over files
+    besides the notes, as walk_keys does): only differences are kept, never a second
+    listing, for callers that do this often (the watcher's rescan every minute, `--poll`).
+    `held` are the paths the caller holds: when one was not seen, the vault is walked again
+    to name those gone (rare: a note deleted or a folder moved away unannounced)."""
+    changed: list[tuple[str, StatKey]] = []
+    seen = 0
+
+    def put(rel: str, key: StatKey | None) -> None:
+        nonlocal seen
+        if key is None:
+            return
+        if rel in held:
+            seen += 1
+        if known.get(rel) != key:
+            changed.append((rel, key))
+
+    problems = walk_keys(config, put)
+    if more is not None:
+        more(put)
+    gone: list[str] = []
+    if seen != len(held):
+        present: set[str] = set()
+
+        def note(rel: str, key: StatKey | None) -> None:
+            if key is not None:
+                present.add(rel)
+
+        walk_keys(config, note)
+        if more is not None:
+            more(note)
+        gone = [p for p in held if p not in present]
+        changed = [c for c in changed if c[0] in present]  # appeared and gone again
+    complete = not any(p.message.startswith(_UNREADABLE) for p in problems)
+    return KeyChanges(changed, gone, problems, complete)

@@ -71,8 +71,8 @@ from .parse import NoteParser
 from .paths import is_ignored_name
 from .records import KeyStore
 from .records import decode as decode_record
-from .render import VAULT_TEMPLATES
-from .scan import folder_ok, is_excluded, walk_keys
+from .registry import VAULT_TEMPLATES
+from .scan import Put, folder_ok, is_excluded, walk_changes, walk_keys
 from .vault import Vault
 from .write import CREATED, WRITTEN, Writer, cleanup_stale_temps, sha256_hex
 
@@ -102,9 +102,8 @@ GIT_MARKERS = (
     ("CHERRY_PICK_HEAD", "a git cherry-pick is in progress"),
     ("REVERT_HEAD", "a git revert is in progress"),
 )
-# Events that never mean "the file changed" (kith's own reads produce them).
-_READ_EVENTS = frozenset({"opened", "closed_no_write"})
-# The events kith asks the observer for: none for reading. With inotify the kernel then
+# The events kith asks the observer for: none for reading (watchdog drops the rest before
+# they are queued). With inotify the kernel then
 # does not even queue a note opened for reading (Obsidian indexing, grep, a backup, kith's
 # own parse workers): 220k of those once made a watcher's first index of a 110k-note vault
 # take 13 s instead of 3 s.
@@ -118,8 +117,8 @@ CACHE_SAVE_EVERY = 5.0  # seconds: the index cache is saved at most this often (
 CACHE_SAVE_IDLE = 3.0  # seconds without file events before the cache is saved
 WATCH_BUDGET_SHARE = 0.75  # warn when the vault alone needs this share of max_user_watches
 POLL_INTERVAL = 1.0
-# Polling waits at least this many times as long as a poll takes: a poll of 110k notes takes
-# ~0.6 s, and polling every second kept 60% of a core busy; so polling stays under ~10%.
+# Polling waits at least this many times as long as a poll takes (~0.4 s of CPU at 110k
+# notes), so that polling stays under ~10% of a core.
 POLL_WORK_RATIO = 9.0
 
 
@@ -129,9 +128,9 @@ def poll_wait(interval: float, work: float) -> float:
 
 
 class _KeyPollingEmitter(EventEmitter):
-    """Polls the vault with kith's own walk (`scan.walk_keys`): the stat key of every note,
-    of the settings files and of the vault's templates, compared with the last poll's; a
-    difference becomes the event an OS observer would have sent, for the same intake.
+    """Polls the vault with kith's own walk (`scan.walk_changes`): the stat key of every
+    note, of the settings files and of the vault's templates, compared with the last poll's;
+    a difference becomes the event an OS observer would have sent, for the same intake.
 
     watchdog's poller keeps a full stat result per file, twice while it compares: at 110k
     notes ~230 MB and ~2 s of CPU a poll. This keeps 24 bytes a file, compares as it walks
@@ -152,28 +151,20 @@ class _KeyPollingEmitter(EventEmitter):
             if key is not None:
                 keys[rel] = key
 
-        self._walk(put)
+        walk_keys(self._config(), put)
+        self._more(put)
 
-    def _walk(self, put: Callable[[str, tuple[int, int, int] | None], None]) -> bool:
-        """Hand `put` the stat key of everything the watcher reacts to (None: not a file);
-        False when a folder could not be read (a network share gone for a moment)."""
+    def _more(self, put: Put) -> None:
+        """Hand `put` the stat key of the other files the watcher reacts to: the settings
+        files and the vault's own templates (None: not a file)."""
         root = self.watch.path
-        problems: list[Problem] = []
-        was = gc.isenabled()
-        gc.disable()  # a walk makes many objects and no cycles
-        try:
-            problems = walk_keys(self._config(), put)
-            for rel in CONFIG_FILES:
-                put(rel, _file_key(os.path.join(root, *rel.split("/"))))
-            templates = os.path.join(root, *VAULT_TEMPLATES.split("/"))
-            for folder, _, files in os.walk(templates):
-                for name in files:
-                    path = os.path.join(folder, name)
-                    put(os.path.relpath(path, root).replace(os.sep, "/"), _file_key(path))
-        finally:
-            if was:
-                gc.enable()
-        return not any(p.message.startswith("folder cannot be read") for p in problems)
+        for rel in CONFIG_FILES:
+            put(rel, _file_key(os.path.join(root, *rel.split("/"))))
+        templates = os.path.join(root, *VAULT_TEMPLATES.split("/"))
+        for folder, _, files in os.walk(templates):
+            for name in files:
+                path = os.path.join(folder, name)
+                put(os.path.relpath(path, root).replace(os.sep, "/"), _file_key(path))
 
     def queue_events(self, timeout: float) -> None:
         if self.stopped_event.wait(poll_wait(timeout, self._work)):
@@ -188,38 +179,22 @@ class _KeyPollingEmitter(EventEmitter):
             return
         except OSError:
             return  # unreachable for now: the next poll tries again
-        # Compared in place as the walk goes: no second listing is ever held.
         keys = self._keys
-        known = len(keys)
-        seen = 0
-
-        def put(rel: str, key: tuple[int, int, int] | None) -> None:
-            nonlocal seen
-            if key is None:
-                return
-            before = keys.get(rel)
-            if before is not None:
-                seen += 1
-            if before != key:
-                keys[rel] = key
-                path = os.path.join(root, *rel.split("/"))
-                self.queue_event(
-                    FileCreatedEvent(path) if before is None else FileModifiedEvent(path)
-                )
-
-        if self._walk(put) and seen < known:
-            # Something known last time was not seen: walk again to name what is gone
-            # (rare: a note deleted, a folder moved away).
-            present: set[str] = set()
-
-            def note(rel: str, key: tuple[int, int, int] | None) -> None:
-                if key is not None:
-                    present.add(rel)
-
-            if self._walk(note):
-                for rel in [r for r in keys if r not in present]:
-                    del keys[rel]
-                    self.queue_event(FileDeletedEvent(os.path.join(root, *rel.split("/"))))
+        was = gc.isenabled()
+        gc.disable()  # a walk makes many objects and no cycles
+        try:
+            found = walk_changes(self._config(), keys, keys, self._more)
+        finally:
+            if was:
+                gc.enable()
+        for rel, key in found.changed:
+            path = os.path.join(root, *rel.split("/"))
+            self.queue_event(FileModifiedEvent(path) if rel in keys else FileCreatedEvent(path))
+            keys[rel] = key
+        if found.complete:  # else a share gone for a moment: its notes are not deleted
+            for rel in found.gone:
+                del keys[rel]
+                self.queue_event(FileDeletedEvent(os.path.join(root, *rel.split("/"))))
         self._work = time.thread_time() - start
 
 
@@ -764,8 +739,6 @@ class Watcher:
 
     def _on_event(self, event: FileSystemEvent) -> None:
         etype = event.event_type
-        if etype in _READ_EVENTS:
-            return
         rels = [self._rel(event.src_path)]
         if event.dest_path:
             rels.append(self._rel(event.dest_path))
