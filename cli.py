@@ -514,7 +514,8 @@ def _report(app: App, names: tuple[str, ...], check: bool, key: tuple[Any, ...] 
     """`kith report` the long way: load the vault, render, write; then store the memo
     (`key`) when every file ended up current and nothing went wrong."""
     from vaultlib import memo
-    from vaultlib.reports import select_reports, write_reports
+    from vaultlib.registry import select_reports
+    from vaultlib.reports import write_reports
     from vaultlib.write import Writer
 
     v = app.vault()

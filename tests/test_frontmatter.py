@@ -179,7 +179,7 @@ def test_item_41_deep_nesting_is_caught_before_the_yaml_parser(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the YAML parser saw deeply nested text")
 
-    monkeypatch.setattr(frontmatter._Loader, "__init__", refuse)
+    monkeypatch.setattr(frontmatter._loader_class(), "__init__", refuse)
     fm = read("---\nname: Ada\na: " + "[" * 30_000 + "\n---\n")
     assert_error(fm, 3, "front matter nests deeper than 32 levels")
 

@@ -25,8 +25,9 @@ from vaultlib import insights, query
 from vaultlib.config import load_config
 from vaultlib.index import Index, build_index
 from vaultlib.model import Contact
+from vaultlib.registry import REPORTS
 from vaultlib.render import Renderer, escape_md, normalize_output
-from vaultlib.reports import REPORTS, ReportCache, render_reports, same_data
+from vaultlib.reports import ReportCache, render_reports, same_data
 from vaultlib.write import Writer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,8 @@ from vaultlib import insights
 from vaultlib.blocks import find_blocks
 from vaultlib.config import load_config
 from vaultlib.index import build_index
-from vaultlib.reports import REPORT_NAMES, is_generated, render_reports, write_reports
+from vaultlib.registry import REPORT_NAMES
+from vaultlib.reports import is_generated, render_reports, write_reports
 from vaultlib.vault import Vault
 from vaultlib.write import Writer
 

@@ -19,6 +19,7 @@ import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .model import ERROR, WARNING, Problem
@@ -531,25 +532,10 @@ _ALIAS_HINT = (
 )
 
 
-_LOADER: Any = None  # the _Loader class, once made
-
-
+@cache
 def _loader_class() -> Any:
     """_Loader: PyYAML's reader, scanner, parser and composer with our checks. Made on
     first use, so that PyYAML is imported only when some note needs the slow path."""
-    global _LOADER
-    if _LOADER is None:
-        _LOADER = _make_loader_class()
-    return _LOADER
-
-
-def __getattr__(name: str) -> Any:  # `frontmatter._Loader` names the class, made on demand
-    if name == "_Loader":
-        return _loader_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _make_loader_class() -> Any:
     from yaml.composer import Composer
     from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
     from yaml.nodes import ScalarNode, SequenceNode

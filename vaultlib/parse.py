@@ -34,7 +34,7 @@ from .model import ERROR, INTERACTION_KINDS, WARNING, Problem
 # The record type lives with the store that keeps it, so that a run finding nothing changed
 # need not import the parser; its names stay importable from here.
 from .records import GOAL, MAX_NOTE_BYTES, NOTE, PERSON, NoteRecord  # noqa: F401
-from .textutil import BOM_BYTES
+from .textutil import decode_note
 
 # --- body scanning -----------------------------------------------------------------
 
@@ -678,8 +678,8 @@ class NoteParser:
             rec.problems.append(Problem(path, None, "is UTF-16 encoded; skipped" if utf16 else "contains a NUL byte (not a text note); skipped",
                                         "save it as UTF-8" if utf16 else "remove it, or rename it so it does not end in .md"))  # fmt: skip
             return rec
-        try:  # decode_note, inline
-            text = (data[3:] if data.startswith(BOM_BYTES) else data).decode("utf-8")
+        try:
+            text, _bom = decode_note(data)
         except UnicodeDecodeError as e:
             line = data[: e.start].count(b"\n") + 1
             rec.problems.append(Problem(path, line, f"is not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); skipped",
@@ -735,21 +735,8 @@ class NoteParser:
                     rec.problems.append(Problem(path, key_lines.get(key), f"date '{value}' is not a date; the note is not dated, so its links are not contact",
                                                 "use YYYY-MM-DD", WARNING))  # fmt: skip
             return rec
-        # _note_body, with visible_text's own checks first: most bodies need neither
-        body = text[body_offset:]
-        if (
-            "\r" in body
-            or "`" in body
-            or ("~" in body and "~~~" in body)
-            or ("<" in body and "<!--" in body)
-            or ("%" in body and "%%" in body)
-        ):
-            body = visible_text(body)
-        if rec.has_blocks:
-            body = _without_blocks(text, path, body, body_line)
-        rec.tags = (
-            tuple(sorted(fm_tags | _body_tags(body))) if "#" in body else tuple(sorted(fm_tags))
-        )
+        body = _note_body(text, path, body_offset, body_line, rec.has_blocks)
+        rec.tags = tuple(sorted(fm_tags | _body_tags(body)))
         rec.date = d.toordinal()
         # A daily note keeps its whole name as title, whatever its format ("2026-11-03 Tuesday").
         title = stem

@@ -136,10 +136,9 @@ class RecordStore(Mapping[str, NoteRecord]):
     def each(self) -> Iterator[tuple[str, NoteRecord | tuple[Any, ...]]]:
         """(path, record) for every note, for one pass over the vault at the least cost: a
         plain note (kind NOTE, no problems: most of a vault) comes as its raw tuple (read it
-        with the T_ positions), any other as a NoteRecord. Tag tuples are shared."""
+        with the T_ positions), any other as a NoteRecord."""
         loads = marshal.loads
         from_tuple = NoteRecord.from_tuple
-        tag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
         for path, blob in self.blobs.items():
             t = loads(blob)
             if t[1] == NOTE and not t[10]:
@@ -147,8 +146,6 @@ class RecordStore(Mapping[str, NoteRecord]):
             else:
                 rec = from_tuple(t)
                 rec.path = path
-                if rec.tags:
-                    rec.tags = tag_sets.setdefault(rec.tags, rec.tags)
                 yield path, rec
 
     def tuples(self) -> Iterator[tuple[str, Any]]:
@@ -191,8 +188,3 @@ class KeyStore(MutableMapping[str, StatKey]):
 
     def __len__(self) -> int:
         return len(self.packed)
-
-    def copy(self) -> KeyStore:
-        new = KeyStore()
-        new.packed = dict(self.packed)
-        return new

@@ -1,9 +1,8 @@
 """The reports kith writes into the vault, and the generated blocks it fills in notes.
 
-This module owns (besides the registry of reports, kept light in `registry` and named
-here too) the generated-report front matter and the mark that
-lets kith recognise its own files, rendering every report (`render_reports`, pure
-apart from reading templates) and writing them plus every note's generated blocks
+This module owns the generated-report front matter (the list of reports is `registry`'s)
+and the mark that lets kith recognise its own files, rendering every report
+(`render_reports`, pure apart from reading templates) and writing them plus every note's generated blocks
 through one `Writer` (`write_reports`), and, for a caller that writes them again
 and again (the watcher), keeping each rendering while its template context stays
 the same (`ReportCache`). A file at a report path that kith did not generate is
@@ -27,15 +26,7 @@ from .blocks import Block, fill_blocks
 from .errors import KithError, UnsafePath, WriteRefused
 from .model import ERROR, Problem
 from .query import same_data
-from .registry import (  # noqa: F401 -- named here too for the callers of reports
-    BY_NAME,
-    REPORT_NAMES,
-    REPORTS,
-    VAULT_TEMPLATES,
-    ReportSpec,
-    UnknownReport,
-    select_reports,
-)
+from .registry import BY_NAME, REPORT_NAMES, REPORTS, VAULT_TEMPLATES, ReportSpec, select_reports
 from .render import Renderer, normalize_output, user_bytecode_dir
 from .textutil import BOM_BYTES, decode_note, encode_note
 from .vault import Vault

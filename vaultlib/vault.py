@@ -212,19 +212,14 @@ class VaultBuilder:
         # records through the pass over every note cost ~20 MB at its peak.
         people: list[str] = []
         each = records.each() if isinstance(records, RecordStore) else records.items()
-        days = self.days
-        tag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
         for path, r in each:
             if type(r) is tuple:  # a plain note, as the store keeps it: read inline
                 if r[T_HAS_BLOCKS]:
                     self.blocks.add(path)
                 o = r[T_DATE]
                 if o is not None:
-                    tags = r[T_TAGS]
-                    if tags:
-                        tags = tag_sets.setdefault(tags, tags)
-                        d = days[o]
-                        self.dated.put((d, path), DatedNote(d, path, r[T_TITLE], tags))
+                    if r[T_TAGS]:
+                        self._add_dated(path, o, r[T_TITLE], r[T_TAGS])
                     self._link_note(path, o, r[T_LINKS])
                 continue
             assert isinstance(r, NoteRecord)
@@ -355,7 +350,6 @@ class VaultBuilder:
 
     def _add_notes(self, records: Iterable[NoteRecord]) -> None:
         """What notes add besides links and contacts: problems, blocks, goals, dated notes."""
-        days = self.days
         for r in records:
             path = r.path
             if r.problems:
@@ -367,8 +361,13 @@ class VaultBuilder:
                 if g is not None:
                     self.goals.put((g.deadline or date.max, g.name.casefold(), path), g)
             elif r.date is not None and r.kind != PERSON and r.tags:
-                d = days[r.date]
-                self.dated.put((d, path), DatedNote(d, path, r.title, r.tags))
+                self._add_dated(path, r.date, r.title, r.tags)
+
+    def _add_dated(self, path: str, ordinal: int, title: str, tags: tuple[str, ...]) -> None:
+        """A dated note that carries tags (kept for activity goals); one tuple per set of
+        tags, however many notes carry it."""
+        d = self.days[ordinal]
+        self.dated.put((d, path), DatedNote(d, path, title, self._shared.setdefault(tags, tags)))
 
     def _index_names(self, src: str, names: set[str]) -> None:
         # Names repeat across notes: each is kept once (the watcher keeps these for every note).
