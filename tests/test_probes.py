@@ -1,0 +1,31 @@
+"""The probes behind HISTORY.md's step figures keep working (they time nothing here)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmarks import genvault, probes
+
+
+@pytest.fixture(scope="module")
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("probe") / "vault"
+    genvault.generate(root, 30, 200, seed=3)
+    return root
+
+
+def test_bulk_update_probe(capsys: pytest.CaptureFixture[str]) -> None:
+    probes.main(["bulk", "50"])
+    assert re.fullmatch(r"bulk: 50 notes linking one person, all changed: \d+\.\d{3} s\n",
+                        capsys.readouterr().out)  # fmt: skip
+
+
+def test_parse_and_build_probes(vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    probes.main(["parse", str(vault)])
+    probes.main(["build", str(vault)])
+    parse, build = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"parse: \d+\.\d µs CPU per note \(\d+ notes\)", parse)
+    assert re.fullmatch(r"vault build: \d+\.\d{3} s CPU \(best of 4, \d+ notes\)", build)
