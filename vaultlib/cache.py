@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 from . import __version__
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 CACHE_FILE = "index.marshal"
 SNAPSHOT_FILE = "snapshot.marshal"
 MANIFEST_FILE = "manifest.marshal"
@@ -114,7 +114,7 @@ def _write_atomically(state_dir: Path, name: str, write: Callable[[BinaryIO], ob
 
 
 # The record cache is written in chunks, each a length-prefixed marshal dump of a list of
-# (path, size, mtime_ns, ctime_ns, blob, is_person) rows, after a header and before an
+# (path, size, mtime_ns, ctime_ns, blob, row class) rows (see `records.row_class`), after a header and before an
 # empty chunk that marks its end: neither writing nor reading it ever holds more than one
 # chunk beyond the records themselves (at 100k notes a single dump peaked at ~100 MB).
 _ROWS_PER_CHUNK = 1024  # a decoded chunk is ~1.5 MB: what saving or loading holds at once
@@ -127,14 +127,37 @@ class CacheUnusable(Exception):
     """The record cache ended early or was damaged after its header was read."""
 
 
-def iter_cache(
-    state_dir: Path, fingerprint: str
-) -> tuple[int, Iterator[list[tuple[Any, ...]]]] | None:
-    """(written_ns, the chunks of rows) of the record cache, or None when it is missing,
-    foreign or stale. Iterating raises CacheUnusable when the rest of the file is damaged,
-    so a caller that used some rows must then start over without them."""
+class CacheFile:
+    """An open record cache whose header was checked: its chunks can be read from the start
+    again, from the same file even when a newer one has replaced it since."""
+
+    def __init__(self, f: BinaryIO, written_ns: int) -> None:
+        self._f = f
+        self._start = f.tell()
+        self.written_ns = written_ns
+
+    def chunks(self) -> Iterator[list[tuple[Any, ...]]]:
+        """The chunks of rows, from the first; raises CacheUnusable on damage (see iter_cache)."""
+        self._f.seek(self._start)
+        while True:
+            try:
+                rows = _read_chunk(self._f)
+            except OSError as e:
+                raise CacheUnusable(str(e)) from None
+            if rows is None:
+                return
+            if not isinstance(rows, list):
+                raise CacheUnusable("not a chunk of rows")
+            yield rows
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def open_cache(state_dir: Path, fingerprint: str) -> CacheFile | None:
+    """The record cache, open, or None when it is missing, foreign or stale."""
     try:
-        f = open(cache_path(state_dir, CACHE_FILE), "rb")  # noqa: SIM115 (closed by _chunks)
+        f = open(cache_path(state_dir, CACHE_FILE), "rb")  # noqa: SIM115 (the caller closes)
     except OSError:
         return None
     try:
@@ -147,7 +170,19 @@ def iter_cache(
             or not isinstance(header[3], int)):  # fmt: skip
         f.close()
         return None
-    return header[3], _chunks(f)
+    return CacheFile(f, header[3])
+
+
+def iter_cache(
+    state_dir: Path, fingerprint: str
+) -> tuple[int, Iterator[list[tuple[Any, ...]]]] | None:
+    """(written_ns, the chunks of rows) of the record cache, or None when it is missing,
+    foreign or stale. Iterating raises CacheUnusable when the rest of the file is damaged,
+    so a caller that used some rows must then start over without them."""
+    cf = open_cache(state_dir, fingerprint)
+    if cf is None:
+        return None
+    return cf.written_ns, _chunks(cf)
 
 
 def _read_chunk(f: BinaryIO) -> Any:
@@ -171,22 +206,15 @@ def _read_chunk(f: BinaryIO) -> Any:
             gc.enable()
 
 
-def _chunks(f: BinaryIO) -> Iterator[list[tuple[Any, ...]]]:
-    with f:
-        while True:
-            try:
-                rows = _read_chunk(f)
-            except OSError as e:
-                raise CacheUnusable(str(e)) from None
-            if rows is None:
-                return
-            if not isinstance(rows, list):
-                raise CacheUnusable("not a chunk of rows")
-            yield rows
+def _chunks(cf: CacheFile) -> Iterator[list[tuple[Any, ...]]]:
+    try:
+        yield from cf.chunks()
+    finally:
+        cf.close()
 
 
 def load_cache(state_dir: Path, fingerprint: str) -> tuple[int, dict[str, Any]]:
-    """(written_ns, {path: (size, mtime_ns, ctime_ns, record_blob, is_usable_person)});
+    """(written_ns, {path: (size, mtime_ns, ctime_ns, record_blob, row_class)});
     empty when unusable. A blob is the marshal dump of the record's tuple (see `records`)."""
     found = iter_cache(state_dir, fingerprint)
     if found is None:

@@ -27,9 +27,11 @@ from .cache import (
     CACHE_FILE,
     MANIFEST_FILE,
     SNAPSHOT_FILE,
+    CacheFile,
     CacheUnusable,
     cache_path,
     iter_cache,
+    open_cache,
     read_cache_file,
     save_cache,
     write_cache_file,
@@ -37,7 +39,16 @@ from .cache import (
 from .config import Config
 from .model import ERROR, WARNING, Problem
 from .paths import is_ignored_name
-from .records import MAX_NOTE_BYTES, NoteRecord, RecordStore, encode, is_usable_person, same_record
+from .records import (
+    MAX_NOTE_BYTES,
+    ROW_PLAIN,
+    NoteRecord,
+    RecordStore,
+    digest,
+    encode,
+    row_class,
+    same_record,
+)
 from .scan import Entry, StatKey, scan_keys, stat_note, walk_changes
 
 if TYPE_CHECKING:
@@ -92,6 +103,9 @@ class Index:
     _deferred: Deferred | None = field(default=None, repr=False)
     _stored: Vault | None = field(default=None, repr=False)  # the snapshot loaded from cache
     _save: bool = True
+    # Lean (the watcher): plain notes' records are kept as a digest once the record cache
+    # holds them, and read back from it (see RecordStore). A one-shot run keeps them all.
+    lean: bool = False
     _snapshot_due: bool = False  # store snapshot + manifest after the next full build
     _scan_ns: int = 0  # when the stat keys were taken (the racy-edit reference)
     _token: str | None = None  # of the snapshot this run stored, until anything changes
@@ -163,12 +177,11 @@ class Index:
             store.discard(rel)
             self.old_keys[rel] = self.keys.pop(rel, None)
             changed.add(rel)
-        for e, (blob, person, _) in zip(stale, parse_blobs(self.config, [e.path for e in stale])):
-            old = store.blobs.get(e.path)
+        for e, (blob, cls, _) in zip(stale, parse_blobs(self.config, [e.path for e in stale])):
             self.old_keys[e.path] = self.keys.get(e.path)
             self.keys[e.path] = e.key
-            if old is None or not same_record(old, blob):
-                store.put_blob(e.path, blob, person)
+            if not store.holds(e.path, blob):
+                store.put_blob(e.path, blob, cls)
                 changed.add(e.path)
         return changed
 
@@ -369,13 +382,13 @@ def parse_paths(
     return out
 
 
-Parsed = tuple[bytes, bool, "StatKey | None"]  # (record blob, is a usable person, stat key)
+Parsed = tuple[bytes, int, "StatKey | None"]  # (record blob, its row class, stat key)
 
 
 def _blobs(parser: NoteParser, root: str, paths: list[str]) -> list[Parsed]:
     keys: list[StatKey | None] = []
     recs = parse_paths(parser, root, paths, keys)
-    return [(encode(r), is_usable_person(r), k) for r, k in zip(recs, keys)]
+    return [(encode(r), row_class(r), k) for r, k in zip(recs, keys)]
 
 
 def _parse_chunk(root: str, paths: list[str]) -> list[Parsed]:
@@ -384,7 +397,7 @@ def _parse_chunk(root: str, paths: list[str]) -> list[Parsed]:
 
 
 def parse_blobs(config: Config, paths: list[str], jobs: int | None = None) -> list[Parsed]:
-    """(encoded record, is a usable person, stat key as read) for each path, in order: on
+    """(encoded record, its row class, stat key as read) for each path, in order: on
     every core when there are many (workers send blobs, which cost next to nothing to pass
     back, and stat the notes they open, so a full scan need not)."""
     from .parse import NoteParser
@@ -406,9 +419,15 @@ def parse_blobs(config: Config, paths: list[str], jobs: int | None = None) -> li
 
 
 def build_index(
-    config: Config, *, rebuild: bool = False, save: bool = True, jobs: int | None = None
+    config: Config,
+    *,
+    rebuild: bool = False,
+    save: bool = True,
+    jobs: int | None = None,
+    lean: bool = False,
 ) -> Index:
-    """Scan the vault and bring the index up to date, using and refreshing the cache."""
+    """Scan the vault and bring the index up to date, using and refreshing the cache
+    (`lean`: keep plain notes' records out of memory once the cache holds them)."""
     fp = config.fingerprint()
     scan_ns = time.time_ns()
     # With no cache to compare with, every note is read anyway: the readers stat them.
@@ -417,11 +436,11 @@ def build_index(
         cache_path(state, CACHE_FILE).exists() or cache_path(state, MANIFEST_FILE).exists()
     ):
         listed, scan_problems = scan_keys(config, stat_notes=False)
-        idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns)
+        idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns, lean=lean)
         _fill(idx, listed, None, jobs, save)
         return idx
     keys, scan_problems = scan_keys(config)
-    idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns)
+    idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns, lean=lean)
     deferred = _unchanged(config, fp, keys)
     if deferred is not None:
         idx._deferred = deferred
@@ -485,23 +504,30 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
     gone by then is dropped, as if the scan had not seen it."""
     stats = idx.stats
     store = idx._records
+    if idx.lean and store.backing is None:
+        store.backing = _Reread(idx.config)
+    lean = store.backing is not None
     idx.keys = final = {p: k for p, k in keys.items() if k is not None}
     written_ns, chunks = cache if cache is not None else (0, iter(()))
     racy_after = written_ns - RACY_NS
     old: dict[str, Any] = {}  # the cached blob of each note that must be parsed again
     rows_read = removed = 0
     put = store.put_blob
+    put_digest = store.put_digest
     with paused_gc():
         try:
             for rows in chunks:
                 rows_read += len(rows)
-                for path, size, mtime, ctime, blob, person in rows:
+                for path, size, mtime, ctime, blob, cls in rows:
                     key = final.get(path)
                     if path not in keys:
                         removed += 1
                     elif (key is not None and key[0] == size and key[1] == mtime
                           and key[2] == ctime and mtime < racy_after and type(blob) is bytes):  # fmt: skip
-                        put(path, blob, bool(person))
+                        if lean and cls == ROW_PLAIN:
+                            put_digest(path, blob)
+                        else:
+                            put(path, blob, cls)
                     else:
                         old[path] = blob
         except (CacheUnusable, ValueError, TypeError):
@@ -511,7 +537,7 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
         stats.unchanged = len(store)
         to_parse = [p for p in sorted(keys) if p not in store]
         parsed = parse_blobs(idx.config, to_parse, jobs)
-        for path, (blob, person, read_key) in zip(to_parse, parsed):
+        for path, (blob, cls, read_key) in zip(to_parse, parsed):
             key = keys[path] or read_key
             if key is None:
                 continue  # gone between the scan and the reading
@@ -522,7 +548,7 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
                 stats.unchanged += 1
             else:
                 stats.modified += 1
-            put(path, blob, person)
+            put(path, blob, cls)
     if rows_read:  # one string per path: the store's (from the cache) in the keys too
         idx.keys = final = {p: final[p] for p in store}
     stats.parsed = len(to_parse)
@@ -539,12 +565,76 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
 
 
 def save_index(idx: Index, written_ns: int | None = None) -> None:
-    """Write the record cache from the index as it is now (rows made one at a time)."""
+    """Write the record cache from the index as it is now (rows made one at a time; a
+    lean store's plain notes come from the cache being replaced, a chunk at a time), then
+    let a lean store drop the plain records it held in memory: the cache now has them."""
     store = idx.records
-    persons = store.persons
     keys = idx.keys
-    rows = ((p, *keys[p], b, p in persons) for p, b in store.blobs.items())
+    cls = store.row_class
+    rows = ((p, *keys[p], b, cls(p)) for p, b in store.rows())
     with paused_gc():
         save_cache(
             idx.config.state_dir, idx.config.fingerprint(), written_ns or time.time_ns(), rows
         )
+    store.compact()
+
+
+class _Reread:
+    """A lean store's backing: it reads the plain records the store holds as a digest
+    back from the record cache (a whole pass, streamed a chunk at a time) or, for one note
+    or any the cache no longer holds, parses the note again."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._parser: NoteParser | None = None
+
+    def fetch(self, path: str) -> bytes | None:
+        from .parse import NoteParser
+
+        if self._parser is None:
+            self._parser = NoteParser(self.config)
+        keys: list[StatKey | None] = []
+        rec = parse_paths(self._parser, str(self.config.root), [path], keys)[0]
+        return None if keys[0] is None else encode(rec)
+
+    def rows(self, wanted: Mapping[str, int]) -> Iterator[tuple[str, bytes]]:
+        cf = open_cache(self.config.state_dir, self.config.fingerprint())
+        seen: set[str] = set()
+        if cf is not None:
+            try:
+                # The file lists them in `wanted`'s order (as a lean store saves it): hand
+                # out wanted's own strings, not the file's copies, which whatever keeps a
+                # path would otherwise hold twice (~7 MB at 100k notes).
+                order = iter(wanted)
+                expect = next(order, None)
+                found = 0
+                for path, blob in _matching(cf, wanted):
+                    found += 1
+                    if path == expect:
+                        path = expect
+                        expect = next(order, None)
+                    yield path, blob
+                if found == len(wanted):
+                    return
+                # Some are no longer in the file (replaced or damaged since): name those
+                # found, reading the same file again, and parse the others.
+                seen = {path for path, _ in _matching(cf, wanted)}
+            finally:
+                cf.close()
+        for path in [p for p in wanted if p not in seen]:
+            now = self.fetch(path)
+            if now is not None:
+                yield path, now
+
+
+def _matching(cf: CacheFile, wanted: Mapping[str, int]) -> Iterator[tuple[str, bytes]]:
+    """(path, blob) of the rows holding a wanted record, up to any damage in the file."""
+    try:
+        for chunk in cf.chunks():
+            for row in chunk:
+                path, blob = row[0], row[4]
+                d = wanted.get(path)
+                if d is not None and type(blob) is bytes and digest(blob) == d:
+                    yield path, blob
+    except (CacheUnusable, IndexError, TypeError):
+        pass

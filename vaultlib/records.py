@@ -6,7 +6,9 @@ watcher's passes: one marshal blob per note (what the cache file stores, so load
 and saving never re-encode), plus the set of notes that are usable persons, which
 link resolution asks about for every link and must not decode to answer. A record
 is decoded each time it is read, and nothing decoded is kept: at 100k notes the
-blobs take ~30 MB where the decoded records took ~200 MB. For the same reason it
+blobs take ~30 MB where the decoded records took ~200 MB. A lean store (the watcher's)
+goes further and keeps only a digest of each plain note's blob once the record cache
+holds it, reading it back through a `Backing` the index provides. For the same reason it
 owns `KeyStore`, the watcher's stat keys packed 24 bytes to a note. It never reads
 files and never parses a note (see `parse`).
 """
@@ -17,7 +19,7 @@ import marshal
 import struct
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .model import ERROR, Problem
 from .scan import StatKey
@@ -84,54 +86,163 @@ def is_usable_person(rec: NoteRecord) -> bool:
 
 def same_record(a: bytes, b: bytes) -> bool:
     """Whether two blobs hold the same record (marshal may spell equal values differently,
-    sharing a string or not, so unequal bytes are compared decoded)."""
-    return a == b or marshal.loads(a) == marshal.loads(b)
+    sharing a string or not, so unequal bytes are compared decoded; one that does not
+    decode, from a damaged cache, holds no record)."""
+    if a == b:
+        return True
+    try:
+        return bool(marshal.loads(a) == marshal.loads(b))
+    except (EOFError, ValueError, TypeError):
+        return False
 
 
 # Where NoteRecord.to_tuple() puts what a plain note has (tests check these against it).
 T_DATE, T_TITLE, T_TAGS, T_LINKS, T_HAS_BLOCKS = 2, 3, 4, 9, 11
 
 
+# What a record cache row says of its record, so a reader need not decode it to know.
+ROW_OTHER, ROW_PERSON, ROW_PLAIN = 0, 1, 2
+
+
+def row_class(rec: NoteRecord) -> int:
+    """ROW_PERSON for a usable person, ROW_PLAIN for a plain note (kind NOTE, no problems:
+    most of a vault), ROW_OTHER for the rest (goals, notes with problems, broken persons)."""
+    if is_usable_person(rec):
+        return ROW_PERSON
+    return ROW_PLAIN if rec.kind == NOTE and not rec.problems else ROW_OTHER
+
+
+def is_plain(t: tuple[Any, ...]) -> bool:
+    """Whether a record tuple is a plain note's (see row_class)."""
+    return t[1] == NOTE and not t[10]
+
+
+class Backing(Protocol):
+    """Where a lean store reads back the records it holds only a digest of (see `index`)."""
+
+    def fetch(self, path: str) -> bytes | None:
+        """The note's record as it is now, or None when the note is gone."""
+
+    def rows(self, wanted: Mapping[str, int]) -> Iterator[tuple[str, bytes]]:
+        """(path, blob) once for each wanted path: the blob whose digest it holds while one
+        can be found, else the note's record as it is now (none when the note is gone).
+        The path is `wanted`'s own string wherever the order allows (see RecordStore.rows)."""
+
+
+def digest(blob: bytes) -> int:
+    """What a lean store keeps of a plain note's blob: enough to tell a changed record
+    (a 64-bit hash; this process's only, never stored)."""
+    return hash(blob)
+
+
 class RecordStore(Mapping[str, NoteRecord]):
-    """path -> NoteRecord, read-only as a Mapping; `put`, `put_blob` and `discard` change it."""
+    """path -> NoteRecord, read-only as a Mapping; `put`, `put_blob` and `discard` change it.
 
-    __slots__ = ("blobs", "persons")
+    A lean store (one given a `backing`: the watcher's) keeps plain notes' records, about
+    nine in ten of a vault, as a digest only, once they are in the record cache file
+    (`put_digest`, `compact`), and reads them back from there when asked: a whole pass
+    (`each`, `rows`) streams the file, a single note is parsed again. Persons, goals and
+    notes with problems stay in memory, as does any record not yet saved."""
 
-    def __init__(self) -> None:
+    __slots__ = ("blobs", "persons", "others", "digests", "backing")
+
+    def __init__(self, backing: Backing | None = None) -> None:
         self.blobs: dict[str, bytes] = {}
         self.persons: set[str] = set()  # paths of usable persons (see is_usable_person)
+        self.others: set[str] = set()  # paths of ROW_OTHER records (few)
+        self.digests: dict[str, int] = {}  # plain notes held as a digest (lean only)
+        self.backing = backing
 
     def __getitem__(self, path: str) -> NoteRecord:
-        return decode(self.blobs[path])
+        blob = self.blobs.get(path)
+        if blob is None:
+            if path not in self.digests:
+                raise KeyError(path)
+            assert self.backing is not None
+            blob = self.backing.fetch(path)
+            if blob is None:
+                raise KeyError(path)
+        return decode(blob)
 
     def __contains__(self, path: object) -> bool:
-        return path in self.blobs
+        return path in self.blobs or path in self.digests
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.blobs)
+        yield from self.blobs
+        yield from self.digests
 
     def __len__(self) -> int:
-        return len(self.blobs)
+        return len(self.blobs) + len(self.digests)
 
     def put(self, rec: NoteRecord) -> bytes:
         blob = encode(rec)
-        self.put_blob(rec.path, blob, is_usable_person(rec))
+        self.put_blob(rec.path, blob, row_class(rec))
         return blob
 
-    def put_blob(self, path: str, blob: bytes, person: bool) -> None:
+    def put_blob(self, path: str, blob: bytes, cls: int) -> None:
+        """A record, kept in memory (its ROW_ class, from row_class, as the cache row says)."""
         self.blobs[path] = blob
-        if person:
+        self.digests.pop(path, None)
+        if cls == ROW_PERSON:
             self.persons.add(path)
         else:
             self.persons.discard(path)
+        if cls == ROW_OTHER:
+            self.others.add(path)
+        else:
+            self.others.discard(path)
+
+    def put_digest(self, path: str, blob: bytes) -> None:
+        """A plain note's record that the backing's cache file holds: kept as its digest."""
+        assert self.backing is not None
+        self.digests[path] = digest(blob)
+        self.blobs.pop(path, None)
+        self.persons.discard(path)
+        self.others.discard(path)
+
+    def compact(self) -> None:
+        """Keep only the digest of every plain note held in memory (once the cache file
+        holds them all: after a save). No-op for a store that is not lean."""
+        if self.backing is None:
+            return
+        blobs = self.blobs
+        keep = self.persons.union(self.others)
+        for path in [p for p in blobs if p not in keep]:
+            self.digests[path] = digest(blobs.pop(path))
+
+    def holds(self, path: str, blob: bytes) -> bool:
+        """Whether the record held for `path` is the one `blob` encodes."""
+        old = self.blobs.get(path)
+        if old is not None:
+            return same_record(old, blob)
+        d = self.digests.get(path)
+        return d is not None and d == digest(blob)
+
+    def row_class(self, path: str) -> int:
+        if path in self.persons:
+            return ROW_PERSON
+        return ROW_OTHER if path in self.others else ROW_PLAIN
 
     def clear(self) -> None:
         self.blobs.clear()
         self.persons.clear()
+        self.others.clear()
+        self.digests.clear()
 
     def discard(self, path: str) -> None:
         self.blobs.pop(path, None)
+        self.digests.pop(path, None)
         self.persons.discard(path)
+        self.others.discard(path)
+
+    def rows(self) -> Iterator[tuple[str, bytes]]:
+        """(path, blob) for every note: those read back, then those in memory. (A cache
+        saved in this order lists the plain notes in the order `digests` holds them, so
+        `backing.rows` can hand out the store's own path strings, not a copy of each.)"""
+        if self.digests:
+            assert self.backing is not None
+            yield from self.backing.rows(self.digests)
+        yield from self.blobs.items()
 
     def each(self) -> Iterator[tuple[str, NoteRecord | tuple[Any, ...]]]:
         """(path, record) for every note, for one pass over the vault at the least cost: a
@@ -139,7 +250,7 @@ class RecordStore(Mapping[str, NoteRecord]):
         with the T_ positions), any other as a NoteRecord."""
         loads = marshal.loads
         from_tuple = NoteRecord.from_tuple
-        for path, blob in self.blobs.items():
+        for path, blob in self.rows():
             t = loads(blob)
             if t[1] == NOTE and not t[10]:
                 yield path, t
@@ -151,7 +262,7 @@ class RecordStore(Mapping[str, NoteRecord]):
     def tuples(self) -> Iterator[tuple[str, Any]]:
         """(path, record tuple) for every note, decoded one at a time."""
         loads = marshal.loads
-        for path, blob in self.blobs.items():
+        for path, blob in self.rows():
             yield path, loads(blob)
 
 

@@ -69,7 +69,7 @@ from .moves import (
 )
 from .parse import NoteParser
 from .paths import is_ignored_name
-from .records import KeyStore
+from .records import ROW_PERSON, KeyStore
 from .records import decode as decode_record
 from .registry import VAULT_TEMPLATES
 from .scan import Put, folder_ok, is_excluded, walk_changes, walk_keys
@@ -1058,7 +1058,7 @@ class Watcher:
     def _initial_pass(self) -> None:
         t0 = time.perf_counter()
         before = self._cached_rings() if self.config.record_moves else {}
-        self.index = build_index(self.config)
+        self.index = build_index(self.config, lean=True)
         self._built = False
         self._dirty = set()
         moved: list[str] = []
@@ -1104,7 +1104,7 @@ class Watcher:
             for rows in found[1]:
                 for row in rows:
                     try:
-                        if not row[5]:  # not a usable person
+                        if row[5] != ROW_PERSON:  # not a usable person
                             continue
                         ring = ring_of(decode_record(row[4]))
                     except Exception:
@@ -1125,7 +1125,7 @@ class Watcher:
         if new == self.config:
             return False
         self.config = new
-        self.index = build_index(new)
+        self.index = build_index(new, lean=True)
         self._built = False
         self._dirty = set()
         self._notice("settings changed; re-indexed the vault")
@@ -1221,7 +1221,9 @@ class Watcher:
             before_rings = {p: ring_of(store[p]) for p in store.persons} if record_moves else {}
         else:
             before_keys = {p: idx.keys.get(p) for p in paths}
-            before_rings = {p: ring_of(idx.records.get(p)) for p in paths} if record_moves else {}
+            # only persons have a ring: a plain note's record is read back only if asked
+            store = idx.records
+            before_rings = {p: ring_of(store.get(p)) for p in paths if p in store.persons} if record_moves else {}  # fmt: skip
             for p in paths:  # an event is proof of a change: never trust a same-tick stat key
                 idx.keys.pop(p, None)
         before_problems = list(idx.scan_problems)
