@@ -6,7 +6,8 @@ strings), and every hardening rule around it: duplicate keys, aliases, tags,
 depth, size and node limits, each reported as a `Problem` with the file line.
 Flat front matter goes through a small hand-written fast path (which keeps what
 it made of each line, as vaults repeat lines, giving each note values of its own
-when asked); everything else through PyYAML's pure-Python composer and our own
+when asked); keys and one-word values are interned on both paths (see _word);
+everything else through PyYAML's pure-Python composer and our own
 node walker, which is the reference the fast path is tested against. PyYAML is
 imported on the slow path's first use, so most commands never load it. It never touches the disk, never writes YAML, never uses
 PyYAML's C loader or constructors, and never gives fields a meaning (dates,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
@@ -94,7 +96,7 @@ def front_matter_parts(
     for the indexer, which reads every note of the vault.
 
     With `shared`, a value read from a line seen before (in any note) is the object made
-    for it then, lists and keys excepted: much faster on a vault, where lines repeat, and
+    for it then, lists excepted: much faster on a vault, where lines repeat, and
     for callers that keep no value of the front matter beyond the note. `use_fast=False`
     is for tests: the slow path alone, the reference for the fast path."""
     if text.startswith("---\n"):  # the usual line 1, known without the regex
@@ -271,6 +273,32 @@ def resolve_plain(value: str) -> Any:
     return value
 
 
+# --------------------------------------------------------------------------- shared words
+#
+# Keys and one-word values repeat from note to note (`stage`, `tags`; `cold`, `friend`).
+# Both paths intern them, so that every record holding one holds the same object: marshal
+# writes an interned string as interned and reads it back as the one interned object, so the
+# watcher's decoded persons share them instead of each holding copies (the 10k persons of
+# the large benchmark vault: 42.2 -> 31.7 MB live when decoded). Other text (names, emails,
+# dates, sentences) is not interned: it seldom repeats, and interned strings are immortal
+# in Python 3.12.
+
+_MAX_WORD = 24
+_intern = sys.intern
+
+
+def _word(value: Any) -> Any:
+    """`value`, interned when it is one word: letters, maybe hyphenated (`ex-colleague`), of
+    at most _MAX_WORD characters. _own_value and _fast_line repeat the test inline."""
+    if (
+        type(value) is str
+        and len(value) <= _MAX_WORD
+        and (value.isalpha() or ("-" in value and value.replace("-", "").isalpha()))
+    ):
+        return _intern(value)
+    return value
+
+
 # --------------------------------------------------------------------------- fast path
 #
 # Accepts only flat front matter it is sure about and returns None ("not
@@ -280,7 +308,8 @@ def resolve_plain(value: str) -> Any:
 # when asked, each line read once per process (see _FAST_LINES).
 
 _FAST_KEY_RE = re.compile(r"\w(?:[\w .\-]*[\w.\-])?\Z")
-_FAST_KEYS_SEEN: set[str] = set()  # keys that passed _FAST_KEY_RE (vaults reuse few names)
+# Keys that passed _FAST_KEY_RE, each to itself interned (vaults reuse few names).
+_FAST_KEYS: dict[str, str] = {}
 _MAX_FAST_KEY = 1000  # PyYAML refuses implicit keys longer than 1024 characters
 # First characters a plain value may not have here (YAML indicators and space).
 _PLAIN_BAD_START = frozenset("?:,[]{}#&*!|>'\"%@` ")
@@ -296,7 +325,7 @@ _WORD_START = frozenset("ABCDEGHIJKLMOPQRSUVWXYZabcdeghijklmopqrsuvwxyz")
 
 # What _fast_line made of each line, by line text, for _fast_parse(shared=True): vaults
 # repeat many lines (`type: person`, `tags: [x]`, `  - "[[Ada]]"`). A `key: ...` line is
-# kept as (_KEY, _OPEN or _FLOW; the key's length; its value): see _fast_parse.
+# kept as (_KEY, _OPEN or _FLOW; the key, interned; its value): see _fast_parse.
 _BLANK, _ITEM, _KEY, _OPEN, _FLOW = 0, 1, 2, 3, 4
 _BLANK_LINE = (_BLANK, 0, None)
 _NO_VALUE: Any = object()  # `key:` with nothing after it: a block list may follow
@@ -312,9 +341,14 @@ _MAX_KEPT_LINE = 200  # characters: longer lines seldom repeat
 
 def _own_value(value: Any) -> Any:
     """A copy of a memo value for a note of its own, as reading the line would make it:
-    a string copied (unless it is one Python shares: '' or one Latin-1 character), None or
-    a bool as they are; anything else (a tuple, a number) is _NOT_KEPT: read it again."""
+    a string copied (unless it is one every note shares: a word _word interned, '' or one
+    Latin-1 character), None or a bool as they are; anything else (a tuple, a number) is
+    _NOT_KEPT: read it again."""
     if type(value) is str:
+        if len(value) <= _MAX_WORD and (
+            value.isalpha() or ("-" in value and value.replace("-", "").isalpha())
+        ):
+            return value  # a word, interned by _word as _fast_line read it
         return value.join(_COPY) if len(value) > 1 or value > "\xff" else value
     if value is None or type(value) is bool:
         return value
@@ -325,7 +359,8 @@ def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[
     """Parse flat front matter, or return None when it is not sure.
 
     `shared`: see front_matter_parts (a flow list is kept as a tuple and copied out).
-    Without it, lines are read from the memo too, but each value is made the note's own."""
+    Without it, lines are read from the memo too, but each value is made the note's own
+    (words excepted, which _word interned: every note shares them anyway)."""
     lines = _EOL_RE.split(block) if "\r" in block else block.split("\n")
     if lines[-1] == "":
         lines.pop()
@@ -341,8 +376,6 @@ def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[
         entry = known.get(line)
         if entry is not None:
             kind, arg, value = entry
-            if kind >= _KEY:
-                arg = line[:arg]  # the key is kept as its length: this note's own key
             if not shared and kind != _OPEN and kind != _BLANK:
                 value = _own_value(value)
                 if value is _NOT_KEPT:
@@ -368,7 +401,7 @@ def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[
                 if kept is not _NOT_KEPT:
                     if len(known) >= _MAX_FAST_LINES:
                         known.clear()
-                    known[line] = (kind, len(arg) if kind >= _KEY else arg, kept)
+                    known[line] = (kind, arg, kept)
         if kind == _ITEM:
             if list_key is None:
                 return None  # a stray item
@@ -420,16 +453,20 @@ def _fast_line(line: str) -> tuple[int, Any, Any] | None:
         value = _fast_scalar(value)
         if value is _BAIL:
             return None
-        return _ITEM, len(line) - len(stripped), value
+        return _ITEM, len(line) - len(stripped), _word(value)
     colon = line.find(":")
     if colon <= 0:
         return None
     key = line[:colon]
-    if key not in _FAST_KEYS_SEEN:
+    seen = _FAST_KEYS.get(key)
+    if seen is not None:
+        key = seen
+    else:
         if len(key) > _MAX_FAST_KEY or not _FAST_KEY_RE.match(key):
             return None
-        if len(_FAST_KEYS_SEEN) < 4096:
-            _FAST_KEYS_SEEN.add(key)
+        key = _intern(key)
+        if len(_FAST_KEYS) < 4096:
+            _FAST_KEYS[key] = key
     rest = line[colon + 1 :]
     value = rest.lstrip(" ")
     if not value:
@@ -444,9 +481,13 @@ def _fast_line(line: str) -> tuple[int, Any, Any] | None:
         # _fast_scalar's answer for plain text that resolve_plain keeps as it is
         value = value.rstrip(" ")
         if value[-1] != ":":
+            if len(value) <= _MAX_WORD and (  # _word, inline
+                value.isalpha() or ("-" in value and value.replace("-", "").isalpha())
+            ):
+                value = _intern(value)
             return _KEY, key, value
     value = _fast_scalar(value)
-    return None if value is _BAIL else (_KEY, key, value)
+    return None if value is _BAIL else (_KEY, key, _word(value))
 
 
 def _fast_scalar(value: str) -> Any:
@@ -484,7 +525,7 @@ def _fast_flow_list(text: str) -> list[Any] | None:
         # which hold every quote of the text when no item has one of its own.
         quoted = text[2:-2].split('", "')
         if text.count('"') == 2 * len(quoted):
-            return quoted
+            return [_word(item) for item in quoted]
     pos = 1
     items: list[Any] = []
     length = len(text)
@@ -499,11 +540,11 @@ def _fast_flow_list(text: str) -> list[Any] | None:
                 return None
             dq, sq, plain, sep = m.groups()
             if dq is not None:
-                items.append(dq)
+                items.append(_word(dq))
             elif sq is not None:
-                items.append(sq)
+                items.append(_word(sq))
             else:
-                items.append(resolve_plain(plain))
+                items.append(_word(resolve_plain(plain)))
             pos = m.end()
             if sep == "]":
                 break
@@ -630,7 +671,7 @@ class _Walker:
         from yaml.nodes import MappingNode, ScalarNode, SequenceNode  # see _loader_class
 
         if isinstance(node, ScalarNode):
-            return resolve_plain(node.value) if node.style is None else node.value
+            return _word(resolve_plain(node.value) if node.style is None else node.value)
         if isinstance(node, SequenceNode):
             link = self._unquoted_link(node)
             if link is not None:
@@ -658,6 +699,8 @@ class _Walker:
                     key_node.start_mark.index,
                 )
             key = key_node.value
+            if len(key) <= _MAX_FAST_KEY:  # interned as the fast path's keys are (see _word)
+                key = _intern(key)
             line = self.line_of(key_node.start_mark.index)
             if key in first:
                 raise _Reject(

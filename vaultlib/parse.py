@@ -13,6 +13,7 @@ whole vault: see `links`).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from datetime import date
 from typing import Any
@@ -65,6 +66,12 @@ _TAG_SPLIT = re.compile(r"[,\s]+")
 # `#give` / `#ask` not after a word character or '/'. The '#' comes first (the lookbehind
 # then checks the character before it) so that the regex can search for the '#'.
 _DIRECTION_TAG = re.compile(r"#(?<![\w/]#)(give|ask)\b", re.IGNORECASE)
+
+# Words every record repeats (rings, tags, interaction kinds, directions) are interned, as
+# front matter keys and one-word values are (see frontmatter._word): records then hold one
+# object for each, and so do the records marshal reads back (it keeps strings interned).
+_intern = sys.intern
+_KINDS = {kind: _intern(kind) for kind in INTERACTION_KINDS}  # each kind to itself, interned
 
 
 def split_target(inner: str) -> tuple[str, str | None]:
@@ -138,14 +145,14 @@ def _direction(text: str) -> str | None:
         return None
     found = {tag.lower() for tag in _DIRECTION_TAG.findall(text)}
     if len(found) == 1:
-        return found.pop()
+        return _intern(found.pop())
     return None
 
 
 def _kind_of(text: str, default: str) -> str:
     words = text.split(None, 1)
     word = words[0].strip(":,.").casefold() if words else ""
-    return word if word in INTERACTION_KINDS else default
+    return _KINDS.get(word, default)
 
 
 _MASK = re.compile(
@@ -274,7 +281,7 @@ def _fm_tags(value: object) -> set[str]:
     if isinstance(value, list):
         for t in value:
             if isinstance(t, str) and t.strip("# "):
-                out.add(t.strip().lstrip("#").casefold())
+                out.add(_intern(t.strip().lstrip("#").casefold()))
     return out
 
 
@@ -503,7 +510,7 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
     if stage is not None:
         s = stage.casefold()
         if s in config.rings:
-            p["ring"] = s
+            p["ring"] = _intern(s)
         else:
             bad("stage", f"stage '{stage}' is not a ring", f"use one of: {', '.join(config.rings)}")
     cad = get("cadence")
@@ -831,12 +838,12 @@ class NoteParser:
                     rec.problems.append(Problem(path, n, f"stage move names unknown ring '{bad[0]}'; line skipped",
                                                 f"use one of: {', '.join(self.config.rings)}", WARNING))  # fmt: skip
                     continue
-                rec.moves.append((d.toordinal(), old, new, n))
+                rec.moves.append((d.toordinal(), _intern(old), _intern(new), n))
                 continue
             direction = _direction(rest) if "#" in rest else None
             kind, summary = "note", rest
-            if km and word in INTERACTION_KINDS:
-                kind, summary = word, km.group(2)
+            if km and word in _KINDS:
+                kind, summary = _KINDS[word], km.group(2)
             log.append((d.toordinal(), kind, direction, _strip_line(summary), n))
 
 
