@@ -133,7 +133,7 @@ def test_a_corrupt_cache_is_ignored(vault: Path, garbage: bytes):
     assert snapshot(idx.vault()) == before
 
 
-@pytest.mark.parametrize("cut", ["truncated", "damaged"])
+@pytest.mark.parametrize("cut", ["truncated", "damaged", "blob"])
 def test_a_record_cache_damaged_part_way_is_not_used_at_all(vault: Path, cut: str):
     """The record cache is read chunk by chunk: damage found after some rows were taken
     makes the index drop those too and parse every note (no note half from the cache)."""
@@ -141,7 +141,8 @@ def test_a_record_cache_damaged_part_way_is_not_used_at_all(vault: Path, cut: st
 
     for i in range(30):  # enough notes for several chunks
         (vault / "Notes" / f"n{i:02}.md").parent.mkdir(exist_ok=True)
-        (vault / "Notes" / f"n{i:02}.md").write_text(f"note {i}\n")
+        (vault / "Notes" / f"n{i:02}.md").write_text(f"---\ntags: [tag{i:02}]\n---\n")
+    backdate(vault)  # so that every note could be taken from the cache
     rows = cache_mod._ROWS_PER_CHUNK
     cache_mod._ROWS_PER_CHUNK = 8
     try:
@@ -152,11 +153,15 @@ def test_a_record_cache_damaged_part_way_is_not_used_at_all(vault: Path, cut: st
         data = path.read_bytes()
         if cut == "truncated":
             path.write_bytes(data[: len(data) * 2 // 3])
-        else:  # the third chunk of rows no longer decodes (an unknown marshal type code)
+        else:  # the third chunk of rows is damaged
             at = 0
-            for _ in range(3):  # past the header and two chunks: each a length, then data
-                at += 8 + int.from_bytes(data[at : at + 8], "little")
-            path.write_bytes(data[: at + 8] + b"\xff" * 9 + data[at + 17 :])
+            for _ in range(3):  # past the header and two chunks: each a head, then data
+                at += 8 + int.from_bytes(data[at : at + 5], "little")  # (5 bytes of length)
+            if cut == "damaged":
+                path.write_bytes(data[: at + 8] + b"\xff" * 9 + data[at + 17 :])
+            else:  # a tag inside a record: the chunk still decodes (its CRC tells)
+                mid = data.index(b"tag20", at)
+                path.write_bytes(data[:mid] + b"TAG20" + data[mid + 5 :])
         idx = index(vault)
         assert idx.stats.parsed == idx.stats.notes == len(first.records) == 34
         assert snapshot(idx.vault()) == before

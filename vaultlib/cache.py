@@ -17,13 +17,14 @@ import gc
 import hashlib
 import marshal
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 CACHE_FILE = "index.marshal"
 SNAPSHOT_FILE = "snapshot.marshal"
 MANIFEST_FILE = "manifest.marshal"
@@ -119,7 +120,7 @@ def _write_atomically(state_dir: Path, name: str, write: Callable[[BinaryIO], ob
 # chunk beyond the records themselves (at 100k notes a single dump peaked at ~100 MB).
 _ROWS_PER_CHUNK = 1024  # a decoded chunk is ~1.5 MB: what saving or loading holds at once
 _BYTES_PER_CHUNK = 8 << 20  # of blobs: a chunk stays a few MB, however large the notes
-_LEN = 8
+_LEN = 8  # a chunk's head: its length (5 bytes), then 24 bits of its CRC-32
 _MAX_CHUNK = 1 << 30  # a larger length is damage, not a chunk (a chunk is a few MB)
 
 
@@ -186,15 +187,17 @@ def iter_cache(
 
 
 def _read_chunk(f: BinaryIO) -> Any:
-    size = f.read(_LEN)
-    if len(size) != _LEN:
+    head = f.read(_LEN)
+    if len(head) != _LEN:
         raise CacheUnusable("truncated")
-    n = int.from_bytes(size, "little")
+    n = int.from_bytes(head[:5], "little")
     if n > _MAX_CHUNK:
         raise CacheUnusable("damaged chunk length")
     data = f.read(n)
     if len(data) != n:
         raise CacheUnusable("truncated")
+    if n and zlib.crc32(data) & 0xFFFFFF != int.from_bytes(head[5:], "little"):
+        raise CacheUnusable("damaged chunk")  # a chunk that still decodes could hold a bad blob
     was = gc.isenabled()
     gc.disable()  # rows make many objects and no cycles (see read_cache_file)
     try:
@@ -255,5 +258,5 @@ def save_cache(state_dir: Path, fingerprint: str, written_ns: int,
 
 def _write_chunk(f: BinaryIO, value: Any) -> None:
     data = marshal.dumps(value)
-    f.write(len(data).to_bytes(_LEN, "little"))
+    f.write(len(data).to_bytes(5, "little") + (zlib.crc32(data) & 0xFFFFFF).to_bytes(3, "little"))
     f.write(data)
