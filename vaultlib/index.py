@@ -46,6 +46,7 @@ from .records import (
     RecordStore,
     digest,
     encode,
+    is_usable_person,
     row_class,
     same_record,
 )
@@ -241,10 +242,12 @@ class Index:
         self.stats.contacts = len(v.contacts)
         return v
 
-    def _store_snapshot(self, v: Vault) -> None:
+    def _store_snapshot(self, v: Vault, fresh: dict[str, Any] | None = None) -> Deferred | None:
         """Save the snapshot, then the manifest naming it: the next run with the same stat
         keys loads only these two files. Written only when the snapshot came from exactly
-        these keys (a full build right after scanning), never after an incremental update."""
+        these keys (a full build right after scanning, or a stored one patched for edited
+        persons), never after an incremental update. What the manifest now says, or None
+        when it could not be written."""
         from . import snapshot_cache
 
         config = self.config
@@ -257,18 +260,20 @@ class Index:
         # be re-parsed and compared: ones modified just before the scan (racy), and ones
         # kith itself writes generated blocks into (what it writes there is never contact,
         # so after `kith report` their record, and the snapshot, are unchanged).
-        racy_after = self._scan_ns - RACY_NS
-        blobs = self._records.blobs
-        fresh = {p: marshal.loads(blobs[p]) for p, k in self.keys.items()
-                 if (k[1] >= racy_after or p in v.block_notes) and p in blobs}  # fmt: skip
+        if fresh is None:
+            racy_after = self._scan_ns - RACY_NS
+            blobs = self._records.blobs
+            fresh = {p: marshal.loads(blobs[p]) for p, k in self.keys.items()
+                     if (k[1] >= racy_after or p in v.block_notes) and p in blobs}  # fmt: skip
+        keys = self.keys if type(self.keys) is dict else dict(self.keys)
         try:
             write_cache_file(config.state_dir, SNAPSHOT_FILE, fp, token, encoded)
-            keys = self.keys if type(self.keys) is dict else dict(self.keys)
             write_cache_file(config.state_dir, MANIFEST_FILE, fp, (token, self._scan_ns),
                              (keys, counts, len(v.contacts), fresh))  # fmt: skip
             self._token = token
         except (OSError, ValueError):
-            pass  # the record cache still works; the problem was reported when it was saved
+            return None  # the record cache still works; the problem was reported when saved
+        return Deferred(keys, token, counts, len(v.contacts))
 
 
 @contextmanager
@@ -441,13 +446,19 @@ def build_index(
         return idx
     keys, scan_problems = scan_keys(config)
     idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns, lean=lean)
-    deferred = _unchanged(config, fp, keys)
-    if deferred is not None:
-        idx._deferred = deferred
+    found = _unchanged(config, fp, keys)
+    edited = 0
+    if isinstance(found, _Edited):
+        edited = len(found.records)
+        found = _patch(idx, keys, found) if save and not lean else None
+    if found is not None:
+        idx._deferred = found
         idx.keys = keys
         s = idx.stats
-        s.notes = s.unchanged = len(keys)
-        s.contacts = deferred.contacts
+        s.notes = len(keys)
+        s.unchanged = len(keys) - edited
+        s.modified = s.parsed = edited
+        s.contacts = found.contacts
         s.errors, warnings = idx.problem_counts()
         s.problems = s.errors + warnings
         return idx
@@ -455,9 +466,46 @@ def build_index(
     return idx
 
 
-def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | None:
+@dataclass
+class _Edited:
+    """The manifest's word, but for these notes, edited since: all of them persons."""
+
+    token: str
+    fresh: dict[str, Any]  # the manifest's, and the edited notes' records
+    records: list[NoteRecord]
+
+
+def _patch(idx: Index, keys: dict[str, StatKey], edited: _Edited) -> Deferred | None:
+    """The stored snapshot patched for persons whose notes alone were edited (a log line
+    added, a field changed: `kith log`, an editor), stored with a new manifest: what a
+    capture command leaves is read without loading every record and building the vault
+    again. None unless each is still the person it was, under the same name."""
+    from . import snapshot_cache
+    from .vault import patch_persons
+
+    config = idx.config
+    found = read_cache_file(config.state_dir, SNAPSHOT_FILE, config.fingerprint())
+    if found is None or found[0] != edited.token:
+        return None
+    v = snapshot_cache.decode(found[1], config, idx.scan_problems)
+    if v is None:
+        return None
+    for r in edited.records:
+        c = v.by_path.get(r.path)
+        if c is None or r.person is None or c.name != r.person["name"]:
+            return None
+    v = patch_persons(v, edited.records, keys)
+    idx.keys = keys
+    deferred = idx._store_snapshot(v, edited.fresh)
+    if deferred is not None:
+        idx._stored = v
+    return deferred
+
+
+def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | _Edited | None:
     """The manifest's word when every note has the stat key the stored snapshot was built
-    from, and none was modified too close to when those keys were taken to trust them."""
+    from, and none was modified too close to when those keys were taken to trust them;
+    `_Edited` when the only notes that changed since are usable persons."""
     found = read_cache_file(config.state_dir, MANIFEST_FILE, fp)
     if found is None:
         return None
@@ -482,15 +530,23 @@ def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | 
     if doubt:
         # Changed or racy notes are fine only if the manifest kept their record and they
         # still parse to it (a note kith filled a block in; a save with the same content).
-        if len(doubt) > 50 or any(p not in fresh for p in doubt):
+        if len(doubt) > 50:
             return None
         from .parse import NoteParser
 
         parser = NoteParser(config)
         root = str(config.root)
+        edited = []
+        now = dict(fresh)
         for rec, p in zip(parse_paths(parser, root, doubt), doubt):
-            if rec.to_tuple() != fresh[p]:
-                return None
+            t = rec.to_tuple()
+            if p not in fresh or t != fresh[p]:
+                if not is_usable_person(rec):
+                    return None
+                edited.append(rec)
+            now[p] = t  # whatever changes next within the racy window is seen
+        if edited:
+            return _Edited(token, now, edited)
     return Deferred(keys, token, counts, contacts)
 
 

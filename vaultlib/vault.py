@@ -508,6 +508,40 @@ def build_vault(
     return VaultBuilder(config, by_path).build(extra_problems)
 
 
+def patch_persons(vault: Vault, records: Iterable[NoteRecord], paths: Iterable[str]) -> Vault:
+    """`vault` after these person notes were edited, each still a person under the same
+    name (the caller checks that: `vault.by_path[r.path].name == r.person["name"]`), among
+    the notes at `paths`; equal to a fresh build of the edited vault. Nothing else depends
+    on such a note: links resolve by path, never to a name or an alias, so only its own
+    contact, problems and blocks change. Its contact keeps the interactions other notes
+    gave it; its own log, fields and links (introduced_by, knows) are read anew."""
+    records = list(records)
+    b = VaultBuilder(vault.config, {}, track=False)
+    b.persons = set(vault.by_path)
+    b.names = {p: c.name for p, c in vault.by_path.items()}
+    if any(r.person and (r.person["introduced_by"] or r.person["knows"]) for r in records):
+        b.resolver = Resolver(paths)
+    by_path = dict(vault.by_path)
+    changed = {r.path for r in records}
+    contacts = list(vault.contacts)
+    blocks = set(vault.block_notes)
+    problems = [p for p in vault.problems if p.path not in changed]
+    for r in records:
+        old = by_path[r.path]
+        b.found = {r.path: [i for i in old.interactions if i.source != r.path]}
+        c = b._contact(r)
+        contacts[next(i for i, x in enumerate(contacts) if x is old)] = c  # same name: same place
+        by_path[r.path] = c
+        problems.extend(r.problems)
+        if r.has_blocks:
+            blocks.add(r.path)
+        else:
+            blocks.discard(r.path)
+    problems.sort(key=Problem.sort_key)
+    return Vault(vault.config, tuple(contacts), vault.goals, vault.dated_notes, tuple(problems),
+                 by_path, vault.shared_names, tuple(sorted(blocks)))  # fmt: skip
+
+
 def _names_known(r: NoteRecord) -> set[str]:
     """The basenames a person note names in `introduced_by` and `knows`."""
     p = r.person or {}
@@ -549,4 +583,4 @@ def _goal(r: NoteRecord, config: Config) -> Goal | None:
     )
 
 
-__all__ = ["Vault", "build_vault", "link_target"]
+__all__ = ["Vault", "build_vault", "link_target", "patch_persons"]

@@ -1,0 +1,118 @@
+"""After persons' notes alone were edited (a `kith log` line, a field), the next run patches
+the stored snapshot instead of loading every record and building the vault again: the
+vault it answers with must be the one a full build makes, and anything else falls back
+to the full build."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vaultlib.config import load_config
+from vaultlib.index import Index, build_index
+
+FILES = {
+    "People/Ada Lovelace.md": "---\nstage: buddy\nknows: ['[[Ben Ortiz]]']\n---\n## Log\n"
+    "- 2026-11-01 call: hello\n",
+    "People/Ben Ortiz.md": "---\nstage: cold\n---\n",
+    "People/Cy Wu.md": "---\nname: Cyrus Wu\nstage: lukewarm\n---\n",
+    "Daily/2026-11-03.md": "Coffee with [[Ben Ortiz]] and [[Ada Lovelace]] #give\n",
+    "Daily/2026-11-04.md": "- lunch with [[Cy Wu]]\n- [[Nobody]] called\n",
+    "Meetings/Kickoff.md": "---\ndate: 2026-10-01\npeople: ['[[Ada Lovelace]]']\n---\n",
+    "Goals/Grow.md": "---\ntype: goal\nmetric: moves\ntarget: 3\n---\n",
+    "Home.md": "<!-- kith:overdue -->\n<!-- /kith:overdue -->\n",
+}
+
+
+def values(idx: Index) -> tuple[object, ...]:
+    """Everything the vault holds, compared as values."""
+    v = idx.vault()
+    return tuple(dict(getattr(v, f.name)) if f.name == "by_path" else getattr(v, f.name)
+                 for f in fields(v))  # fmt: skip
+
+
+def edit(root: Path, rel: str, text: str) -> None:
+    (root / rel).write_text(text)
+
+
+def patched(root: Path) -> Index:
+    idx = build_index(load_config(root))
+    assert idx._stored is not None, "the stored snapshot was not patched"
+    return idx
+
+
+def full(root: Path) -> Index:
+    return build_index(load_config(root), rebuild=True, save=False)
+
+
+@pytest.fixture
+def vault(tmp_path: Path, make_vault) -> Path:
+    make_vault(tmp_path, FILES)
+    build_index(load_config(tmp_path)).vault()  # stores the snapshot and the manifest
+    return tmp_path
+
+
+def test_a_log_line_added_to_a_person_patches_the_snapshot(vault: Path):
+    ada = "People/Ada Lovelace.md"
+    edit(vault, ada, FILES[ada] + "- 2026-11-19 coffee: new line #ask\n")
+    idx = patched(vault)
+    assert idx.stats.modified == idx.stats.parsed == 1
+    assert values(idx) == values(full(vault))
+    c = idx.vault().by_path[ada]
+    assert c.interactions[0].summary == "new line" and c.interactions[0].direction == "ask"
+    assert len(c.interactions) == 4  # its two log lines, the daily note and the meeting
+    # and the patched snapshot is what the next run loads, as it is
+    again = build_index(load_config(vault))
+    assert again.stats.parsed == 0 and values(again) == values(idx)
+
+
+PERSON_EDITS = [
+    "---\nstage: strategic\nknows: ['[[Ben Ortiz]]']\n---\n## Log\n- 2026-11-01 call: hello\n",
+    "---\nstage: buddy\nknows: ['[[Cy Wu]]', '[[Nobody]]']\n---\n## Log\n",
+    "---\nstage: buddy\nbirthday: 1990-02-03\nfollow_up: 2026-12-01\n---\n",
+    "---\nstage: buddy\nintroduced_by: '[[Ben Ortiz]]'\n---\n<!-- kith:birthdays -->\n",
+    "---\nstage: buddy\ncadence: not-a-cadence\nbirthday: 1990-13-45\n---\n",
+    "---\nstage: buddy\narchived: true\n---\n## Log\n- 2026-11-20 stage: cold → buddy\n",
+]
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(ada=st.sampled_from(PERSON_EDITS), ben=st.sampled_from(["", *PERSON_EDITS]))
+def test_person_edits_patch_to_what_a_full_build_makes(tmp_path_factory, make_vault, ada, ben):
+    root = make_vault(tmp_path_factory.mktemp("v"), FILES)
+    build_index(load_config(root)).vault()
+    edit(root, "People/Ada Lovelace.md", ada)
+    if ben:
+        edit(root, "People/Ben Ortiz.md", ben)
+    assert values(patched(root)) == values(full(root))
+
+
+@pytest.mark.parametrize(
+    "rel, text",
+    [
+        ("People/Cy Wu.md", "---\nname: Cy Wu\nstage: lukewarm\n---\n"),  # renamed
+        ("People/Ben Ortiz.md", "---\nstage: [\n---\n"),  # front matter broken: not usable
+        ("Daily/2026-11-03.md", "Coffee with [[Ben Ortiz]]\n"),  # not a person
+        ("Notes/New.md", "---\nstage: cold\n---\n"),  # a note appeared
+    ],
+)
+def test_anything_else_builds_the_vault_again(vault: Path, rel: str, text: str):
+    (vault / rel).parent.mkdir(exist_ok=True)
+    edit(vault, rel, text)
+    idx = build_index(load_config(vault))
+    assert idx._stored is None
+    assert values(idx) == values(full(vault))
+
+
+def test_without_the_stored_snapshot_it_builds_again(vault: Path):
+    (vault / ".kith/cache/snapshot.marshal").unlink()
+    ada = "People/Ada Lovelace.md"
+    edit(vault, ada, FILES[ada] + "- 2026-11-19 coffee: new line\n")
+    idx = build_index(load_config(vault))
+    assert idx._stored is None
+    assert values(idx) == values(full(vault))
