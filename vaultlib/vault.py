@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from operator import attrgetter, itemgetter
-from typing import Any, Generic, TypeVar
+from operator import attrgetter
+from typing import Any, Generic, Protocol, TypeVar
 
 from .config import Config
 from .dates import parse_date
@@ -49,13 +49,27 @@ def name_key(c: Contact) -> tuple[str, str]:
     return (c.name.casefold(), c.path)
 
 
+def _goal_key(g: Goal) -> tuple[date, str, str]:
+    return (g.deadline or date.max, g.name.casefold(), g.path)
+
+
+_dated_key = attrgetter("date", "path")
+
+
 def _basename(path: str) -> str:
     stem = path[:-3] if path.endswith(".md") else path
     return fold_path(stem.rsplit("/", 1)[-1])  # the resolver's key for this name
 
 
 _Key = tuple[Any, ...]
-_V = TypeVar("_V")
+
+
+class _Pathed(Protocol):  # Contact, Goal, DatedNote
+    @property
+    def path(self) -> str: ...
+
+
+_V = TypeVar("_V", bound=_Pathed)
 
 # Newest first, as `Contact.interactions` lists them (no two share date, source and line).
 _interaction_order = attrgetter("date", "source", "line")
@@ -70,63 +84,61 @@ class _Days(dict[int, date]):
 
 
 class _Sorted(Generic[_V]):
-    """Values by path, in the order of their keys (a key ends with its path, so no two are
-    equal). Until the first read, puts are only appended (each path at most once) and sorted
-    at that read; later puts and removals go in place, so a one-note update sorts nothing.
-    Before many changes, `loosen()` holds the entries by path until the next read sorts them
-    once: k changes in place would each move up to all n entries (k×n)."""
+    """Values in the order of `key(value)`, a key that ends with the value's path (so no two
+    are equal): only the values are held, each key is computed when it is compared. Until
+    the first read, puts are only appended (each path at most once) and sorted at that read;
+    later puts and removals go in place, so a one-note update sorts nothing. Before many
+    changes, `loosen()` holds the values by path only until the next read sorts them once:
+    k changes in place would each move up to all n values (k×n)."""
 
-    def __init__(self) -> None:
-        self.keys: list[_Key] = []
+    def __init__(self, key: Callable[[_V], _Key]) -> None:
+        self.key = key
         self.values: list[_V] = []
         self.in_order = False
-        self._key_of: dict[str, _Key] | None = None  # made at the first lookup by path
+        self._at: dict[str, _V] | None = None  # path -> value, made at the first lookup by path
+        self._loose = False  # values is stale: _at holds them until the next read
         self._ordered: tuple[_V, ...] | None = None  # the last `ordered()`, while unchanged
-        self._loose: dict[str, tuple[_Key, _V]] | None = None  # path -> entry, see loosen
 
     @property
-    def key_of(self) -> dict[str, _Key]:
+    def at(self) -> dict[str, _V]:
+        if self._loose:
+            assert self._at is not None
+            return self._at
         self._sort()
-        if self._key_of is None:
-            self._key_of = {k[-1]: k for k in self.keys}
-        return self._key_of
+        if self._at is None:
+            self._at = {v.path: v for v in self.values}
+        return self._at
 
     def __contains__(self, path: str) -> bool:
-        if self._loose is not None:
-            return path in self._loose
-        return path in self.key_of
+        return path in self.at
 
     def loosen(self) -> None:
-        if self._loose is None:
-            self._sort()
-            self._loose = {k[-1]: (k, v) for k, v in zip(self.keys, self.values, strict=True)}
-            self._key_of = None
+        if not self._loose:
+            self._at = self.at  # made from the sorted values, if not yet
+            self.values = []
+            self._loose = True
 
-    def put(self, key: _Key, value: _V) -> None:
+    def put(self, value: _V) -> None:
         self._ordered = None
-        if self._loose is not None:
-            self._loose[key[-1]] = (key, value)
+        if self._loose:
+            self.at[value.path] = value
             return
         if not self.in_order:
-            self.keys.append(key)
             self.values.append(value)
             return
-        self.remove(key[-1])
-        i = bisect_left(self.keys, key)
-        self.keys.insert(i, key)
-        self.values.insert(i, value)
-        self.key_of[key[-1]] = key
+        path = value.path
+        self.remove(path)
+        key = self.key
+        self.values.insert(bisect_left(self.values, key(value), key=key), value)
+        self.at[path] = value
 
     def remove(self, path: str) -> None:
-        if self._loose is not None:
-            if self._loose.pop(path, None) is not None:
-                self._ordered = None
-            return
-        key = self.key_of.pop(path, None)
-        if key is not None:
-            i = bisect_left(self.keys, key)
-            del self.keys[i], self.values[i]
+        old = self.at.pop(path, None)
+        if old is not None:
             self._ordered = None
+            if not self._loose:
+                key = self.key
+                del self.values[bisect_left(self.values, key(old), key=key)]
 
     def ordered(self) -> tuple[_V, ...]:
         if self._ordered is None:
@@ -135,17 +147,13 @@ class _Sorted(Generic[_V]):
         return self._ordered
 
     def _sort(self) -> None:
-        if self._loose is not None:
-            pairs = sorted(self._loose.values(), key=itemgetter(0))
-            self._loose = None
-            self._key_of = None
+        if self._loose:
+            assert self._at is not None
+            self.values = sorted(self._at.values(), key=self.key)
+            self._loose = False
         elif not self.in_order:
-            pairs = sorted(zip(self.keys, self.values, strict=True), key=itemgetter(0))
-        else:
-            return
-        self.keys = [k for k, _ in pairs]
-        self.values = [v for _, v in pairs]
-        self.in_order = True
+            self.values.sort(key=self.key)
+            self.in_order = True
 
 
 # An update of more notes than this loosens the sorted collections (see `_Sorted.loosen`):
@@ -185,13 +193,13 @@ class VaultBuilder:
         self.found: dict[str, list[Interaction]] = defaultdict(list)  # person -> from notes
         self.reach: dict[str, str | tuple[str, ...]] = {}  # target -> `_reach`, for one update
         self.link_problems: dict[str, list[Problem]] = {}
-        self.contacts: _Sorted[Contact] = _Sorted()
+        self.contacts: _Sorted[Contact] = _Sorted(name_key)
         # path -> contact, kept as contacts are put and removed: each snapshot gets a copy
         # (a C-level copy; rebuilding it from 10k contacts cost the watcher ~4 ms a pass)
         self.by_path: dict[str, Contact] = {}
         self.problems: dict[str, list[Problem]] = {}
-        self.goals: _Sorted[Goal] = _Sorted()
-        self.dated: _Sorted[DatedNote] = _Sorted()
+        self.goals: _Sorted[Goal] = _Sorted(_goal_key)
+        self.dated: _Sorted[DatedNote] = _Sorted(_dated_key)
         self.blocks: set[str] = set()
         self.extra: list[Problem] = []
         self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
@@ -233,7 +241,7 @@ class VaultBuilder:
                 self._resolve_links((r,))
         for path in people:  # once every link is resolved
             c = self._contact(records[path])
-            self.contacts.put(name_key(c), c)
+            self.contacts.put(c)
             self.by_path[path] = c
         self.built = True
         self._shared.clear()  # what it shared stays shared; the table itself can go
@@ -338,7 +346,7 @@ class VaultBuilder:
             if self._is_person(pp):
                 r = changed_records[pp] if pp in changed_records else records[pp]
                 c = self._contact(r)
-                self.contacts.put(name_key(c), c)
+                self.contacts.put(c)
                 self.by_path[pp] = c
             else:
                 self.contacts.remove(pp)
@@ -359,7 +367,7 @@ class VaultBuilder:
             if r.kind == GOAL and r.fm is not None:
                 g = _goal(r, self.config)
                 if g is not None:
-                    self.goals.put((g.deadline or date.max, g.name.casefold(), path), g)
+                    self.goals.put(g)
             elif r.date is not None and r.kind != PERSON and r.tags:
                 self._add_dated(path, r.date, r.title, r.tags)
 
@@ -367,7 +375,7 @@ class VaultBuilder:
         """A dated note that carries tags (kept for activity goals); one tuple per set of
         tags, however many notes carry it."""
         d = self.days[ordinal]
-        self.dated.put((d, path), DatedNote(d, path, title, self._shared.setdefault(tags, tags)))
+        self.dated.put(DatedNote(d, path, title, self._shared.setdefault(tags, tags)))
 
     def _index_names(self, src: str, names: set[str]) -> None:
         # Names repeat across notes: each is kept once (the watcher keeps these for every note).
