@@ -83,6 +83,29 @@ class _Days(dict[int, date]):
         return d
 
 
+class _Basenames(dict[str, str]):
+    """`_basename` of each link target or person path, for one build or update: targets
+    repeat across notes, and equal names come out as one object."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, str] = {}
+
+    def __missing__(self, target: str) -> str:
+        name = _basename(target)
+        name = self[target] = self.names.setdefault(name, name)
+        return name
+
+    def clear(self) -> None:
+        super().clear()
+        self.names.clear()
+
+
+def _each(held: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The strings a map holds for a key: one is held bare, more as a tuple."""
+    return (held,) if isinstance(held, str) else held
+
+
 class _Sorted(Generic[_V]):
     """Values in the order of `key(value)`, a key that ends with the value's path (so no two
     are equal): only the values are held, each key is computed when it is compared. Until
@@ -183,10 +206,12 @@ class VaultBuilder:
     def _reset(self) -> None:
         self.built = False
         self.resolver = Resolver(())
-        # Only tracked builds keep resolved, names_of and by_name.
-        # Tuples, not lists and sets: a watcher keeps one of each per dated note (100k+).
-        self.resolved: dict[str, tuple[str, ...]] = {}  # source -> persons its links reached
-        self.names_of: dict[str, tuple[str, ...]] = {}  # source -> basenames its links name
+        # Only tracked builds keep resolved, names_of and by_name. A watcher keeps them for
+        # every dated note (100k+), so they hold little: one string bare, more as a tuple
+        # (see `_each`), no entry for none; and names_of leaves out the basenames of the
+        # persons a note reached (most of its names): resolved gives those back.
+        self.resolved: dict[str, str | tuple[str, ...]] = {}  # source -> persons reached
+        self.names_of: dict[str, str | tuple[str, ...]] = {}  # source -> other names named
         # basename -> sources naming it, each once (a list: most names have few sources, and
         # a source leaves all its names before it names any again)
         self.by_name: dict[str, list[str]] = defaultdict(list)
@@ -205,7 +230,8 @@ class VaultBuilder:
         self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
         self._live_persons = False
         self.names: dict[str, str] = {}  # person -> name, for introduced_by and knows
-        self._shared: dict[Any, Any] = {}  # one copy of each name and tuple the maps hold
+        self._shared: dict[Any, Any] = {}  # one copy of each tuple the maps hold
+        self._bases = _Basenames()  # one copy of each name the maps hold
 
     def build(self, extra_problems: Iterable[Problem] = ()) -> Vault:
         """The snapshot of every record, from scratch, reading each record once (a record
@@ -236,7 +262,7 @@ class VaultBuilder:
                 people.append(path)
                 self.names[path] = r.person["name"]  # type: ignore[index]
                 if self.track:
-                    self._index_names(path, _names_known(r))
+                    self._index_names(path, _names_known(r, self._bases))
             elif r.date is not None:
                 self._resolve_links((r,))
         for path in people:  # once every link is resolved
@@ -244,8 +270,17 @@ class VaultBuilder:
             self.contacts.put(c)
             self.by_path[path] = c
         self.built = True
-        self._shared.clear()  # what it shared stays shared; the table itself can go
-        return self._snapshot()
+        self._forget()
+        v = self._snapshot()
+        if not self.track:  # its first update builds afresh: nothing here serves it
+            self._reset()  # (at 100k notes, ~13 MB a one-shot run would hold meanwhile)
+        return v
+
+    def _forget(self) -> None:
+        """Drop what served one build or update: what it shared stays shared."""
+        self._shared.clear()
+        self._bases.clear()
+        self.reach = {}
 
     def _person_paths(self) -> set[str]:
         """The usable persons: the record store's own set (kept current by the index), or
@@ -309,10 +344,14 @@ class VaultBuilder:
         # per note (that was k x m for a folder renamed or a git checkout).
         gone_from: dict[str, set[str]] = defaultdict(set)  # person -> sources to drop
         unnamed: dict[str, set[str]] = defaultdict(set)  # basename -> sources to drop
+        bases = self._bases
         for src in sources:
-            for pp in self.resolved.pop(src, ()):
+            reached = _each(self.resolved.pop(src, ()))
+            for pp in reached:
                 gone_from[pp].add(src)
-            for name in self.names_of.pop(src, ()):
+            # the names it held (and maybe a reached person's basename it did not name: its
+            # source is then in no list of that name, and leaving it changes nothing)
+            for name in (*_each(self.names_of.pop(src, ())), *[bases[pp] for pp in reached]):
                 unnamed[name].add(src)
         for pp, srcs in gone_from.items():
             self.found[pp] = [i for i in self.found[pp] if i.source not in srcs]
@@ -332,7 +371,7 @@ class VaultBuilder:
                 continue
             if src in self.persons:
                 persons.add(src)
-                self._index_names(src, _names_known(r))
+                self._index_names(src, _names_known(r, self._bases))
             elif r.date is not None:
                 dated.append(r)
         persons.update(self._resolve_links(dated))
@@ -351,6 +390,7 @@ class VaultBuilder:
             else:
                 self.contacts.remove(pp)
                 self.by_path.pop(pp, None)
+        self._forget()
         return self._snapshot()
 
     def _is_person(self, path: str) -> bool:
@@ -377,13 +417,19 @@ class VaultBuilder:
         d = self.days[ordinal]
         self.dated.put(DatedNote(d, path, title, self._shared.setdefault(tags, tags)))
 
-    def _index_names(self, src: str, names: set[str]) -> None:
-        # Names repeat across notes: each is kept once (the watcher keeps these for every note).
-        shared = self._shared
-        held = tuple([shared.setdefault(n, n) for n in names])
-        self.names_of[src] = shared.setdefault(held, held)
-        for name in held:
-            self.by_name[name].append(src)
+    def _index_names(self, src: str, names: set[str], reached: list[str] | None = None) -> None:
+        """Record the basenames (from `_bases`) src names; `reached`: the persons its links
+        reached (see `resolved`), whose basenames names_of need not hold."""
+        by_name = self.by_name
+        for name in names:
+            by_name[name].append(src)
+        if reached:
+            names = names.difference([self._bases[p] for p in reached])
+        if len(names) > 1:
+            held = tuple(names)
+            self.names_of[src] = self._shared.setdefault(held, held)
+        elif names:
+            (self.names_of[src],) = names
 
     def _reach(self, target: str, source: str) -> str | tuple[str, ...]:
         """The person a link reaches, or else the candidates of an ambiguous link (none when
@@ -445,9 +491,13 @@ class VaultBuilder:
                     )  # fmt: skip
                 )
         if self.track:
-            held = tuple(reached)
-            self.resolved[src] = shared.setdefault(held, held)
-            self._index_names(src, {_basename(t[0]) for t in links})
+            if len(reached) > 1:
+                held = tuple(reached)
+                self.resolved[src] = shared.setdefault(held, held)
+            elif reached:
+                self.resolved[src] = reached[0]
+            bases = self._bases
+            self._index_names(src, {bases[t[0]] for t in links}, reached)
         return reached
 
     def _resolve_name(self, target: str, source: str) -> str:
@@ -516,10 +566,10 @@ def build_vault(
     return VaultBuilder(config, by_path).build(extra_problems)
 
 
-def _names_known(r: NoteRecord) -> set[str]:
+def _names_known(r: NoteRecord, bases: Mapping[str, str]) -> set[str]:
     """The basenames a person note names in `introduced_by` and `knows`."""
     p = r.person or {}
-    return {_basename(t) for t in (*p["introduced_by"], *p["knows"])}
+    return {bases[t] for t in (*p["introduced_by"], *p["knows"])}
 
 
 def _goal(r: NoteRecord, config: Config) -> Goal | None:
