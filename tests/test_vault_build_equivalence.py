@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vaultlib import links
 from vaultlib import vault as vault_mod
 from vaultlib.config import Config
 from vaultlib.links import Resolver
@@ -188,3 +189,31 @@ def test_resolver_kept_up_to_date_equals_a_fresh_one(toggles: list[str]):
         assert all((p in kept) == (p in known) for p in PATHS)
         for t in LOOKUPS:
             assert kept.resolve(t, "People/x.md") == fresh.resolve(t, "People/x.md")
+
+
+@pytest.mark.parametrize("mask", [0, 1, 3])
+@pytest.mark.parametrize("seed", range(10))
+def test_resolver_answers_alike_when_names_share_a_key(
+    mask: int, seed: int, monkeypatch: pytest.MonkeyPatch
+):
+    """The resolver looks names up by a number made from them: when different names give
+    the same number (forced here by a narrow mask), every answer is still the same."""
+    rnd = random.Random(seed)
+    known = sorted(rnd.sample(PATHS, rnd.randint(0, len(PATHS))))
+    plain = Resolver(known)
+    answers = [plain.resolve(t, "People/x.md") for t in LOOKUPS]
+    holding = [plain.holding(p.rpartition("/")[2].removesuffix(".md").casefold()) for p in PATHS]
+    monkeypatch.setattr(links, "_KEY_MASK", mask)
+    kept = Resolver(())
+    for p in rnd.sample(known, len(known)):
+        kept.add(p)
+    for p in rnd.sample(PATHS, 3):  # add and remove again: the same paths held
+        if p not in known:
+            kept.add(p)
+            kept.remove(p)
+    for clashing in (Resolver(known), kept):
+        assert [clashing.resolve(t, "People/x.md") for t in LOOKUPS] == answers
+        assert [clashing.holding(p.rpartition("/")[2].removesuffix(".md").casefold())
+                for p in PATHS] == holding  # fmt: skip
+        assert clashing.shared == plain.shared
+        assert all((p in clashing) == (p in known) for p in PATHS)

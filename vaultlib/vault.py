@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from operator import attrgetter, itemgetter
-from typing import Any, Generic, TypeVar
+from operator import attrgetter
+from typing import Any, Generic, Protocol, TypeVar
 
 from .config import Config
 from .dates import parse_date
@@ -49,13 +49,27 @@ def name_key(c: Contact) -> tuple[str, str]:
     return (c.name.casefold(), c.path)
 
 
+def _goal_key(g: Goal) -> tuple[date, str, str]:
+    return (g.deadline or date.max, g.name.casefold(), g.path)
+
+
+_dated_key = attrgetter("date", "path")
+
+
 def _basename(path: str) -> str:
     stem = path[:-3] if path.endswith(".md") else path
     return fold_path(stem.rsplit("/", 1)[-1])  # the resolver's key for this name
 
 
 _Key = tuple[Any, ...]
-_V = TypeVar("_V")
+
+
+class _Pathed(Protocol):  # Contact, Goal, DatedNote
+    @property
+    def path(self) -> str: ...
+
+
+_V = TypeVar("_V", bound=_Pathed)
 
 # Newest first, as `Contact.interactions` lists them (no two share date, source and line).
 _interaction_order = attrgetter("date", "source", "line")
@@ -69,64 +83,85 @@ class _Days(dict[int, date]):
         return d
 
 
-class _Sorted(Generic[_V]):
-    """Values by path, in the order of their keys (a key ends with its path, so no two are
-    equal). Until the first read, puts are only appended (each path at most once) and sorted
-    at that read; later puts and removals go in place, so a one-note update sorts nothing.
-    Before many changes, `loosen()` holds the entries by path until the next read sorts them
-    once: k changes in place would each move up to all n entries (k×n)."""
+class _Basenames(dict[str, str]):
+    """`_basename` of each link target or person path, for one build or update: targets
+    repeat across notes, and equal names come out as one object."""
 
     def __init__(self) -> None:
-        self.keys: list[_Key] = []
+        super().__init__()
+        self.names: dict[str, str] = {}
+
+    def __missing__(self, target: str) -> str:
+        name = _basename(target)
+        name = self[target] = self.names.setdefault(name, name)
+        return name
+
+    def clear(self) -> None:
+        super().clear()
+        self.names.clear()
+
+
+def _each(held: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The strings a map holds for a key: one is held bare, more as a tuple."""
+    return (held,) if isinstance(held, str) else held
+
+
+class _Sorted(Generic[_V]):
+    """Values in the order of `key(value)`, a key that ends with the value's path (so no two
+    are equal): only the values are held, each key is computed when it is compared. Until
+    the first read, puts are only appended (each path at most once) and sorted at that read;
+    later puts and removals go in place, so a one-note update sorts nothing. Before many
+    changes, `loosen()` holds the values by path only until the next read sorts them once:
+    k changes in place would each move up to all n values (k×n)."""
+
+    def __init__(self, key: Callable[[_V], _Key]) -> None:
+        self.key = key
         self.values: list[_V] = []
         self.in_order = False
-        self._key_of: dict[str, _Key] | None = None  # made at the first lookup by path
+        self._at: dict[str, _V] | None = None  # path -> value, made at the first lookup by path
+        self._loose = False  # values is stale: _at holds them until the next read
         self._ordered: tuple[_V, ...] | None = None  # the last `ordered()`, while unchanged
-        self._loose: dict[str, tuple[_Key, _V]] | None = None  # path -> entry, see loosen
 
     @property
-    def key_of(self) -> dict[str, _Key]:
+    def at(self) -> dict[str, _V]:
+        if self._loose:
+            assert self._at is not None
+            return self._at
         self._sort()
-        if self._key_of is None:
-            self._key_of = {k[-1]: k for k in self.keys}
-        return self._key_of
+        if self._at is None:
+            self._at = {v.path: v for v in self.values}
+        return self._at
 
     def __contains__(self, path: str) -> bool:
-        if self._loose is not None:
-            return path in self._loose
-        return path in self.key_of
+        return path in self.at
 
     def loosen(self) -> None:
-        if self._loose is None:
-            self._sort()
-            self._loose = {k[-1]: (k, v) for k, v in zip(self.keys, self.values, strict=True)}
-            self._key_of = None
+        if not self._loose:
+            self._at = self.at  # made from the sorted values, if not yet
+            self.values = []
+            self._loose = True
 
-    def put(self, key: _Key, value: _V) -> None:
+    def put(self, value: _V) -> None:
         self._ordered = None
-        if self._loose is not None:
-            self._loose[key[-1]] = (key, value)
+        if self._loose:
+            self.at[value.path] = value
             return
         if not self.in_order:
-            self.keys.append(key)
             self.values.append(value)
             return
-        self.remove(key[-1])
-        i = bisect_left(self.keys, key)
-        self.keys.insert(i, key)
-        self.values.insert(i, value)
-        self.key_of[key[-1]] = key
+        path = value.path
+        self.remove(path)
+        key = self.key
+        self.values.insert(bisect_left(self.values, key(value), key=key), value)
+        self.at[path] = value
 
     def remove(self, path: str) -> None:
-        if self._loose is not None:
-            if self._loose.pop(path, None) is not None:
-                self._ordered = None
-            return
-        key = self.key_of.pop(path, None)
-        if key is not None:
-            i = bisect_left(self.keys, key)
-            del self.keys[i], self.values[i]
+        old = self.at.pop(path, None)
+        if old is not None:
             self._ordered = None
+            if not self._loose:
+                key = self.key
+                del self.values[bisect_left(self.values, key(old), key=key)]
 
     def ordered(self) -> tuple[_V, ...]:
         if self._ordered is None:
@@ -135,17 +170,13 @@ class _Sorted(Generic[_V]):
         return self._ordered
 
     def _sort(self) -> None:
-        if self._loose is not None:
-            pairs = sorted(self._loose.values(), key=itemgetter(0))
-            self._loose = None
-            self._key_of = None
+        if self._loose:
+            assert self._at is not None
+            self.values = sorted(self._at.values(), key=self.key)
+            self._loose = False
         elif not self.in_order:
-            pairs = sorted(zip(self.keys, self.values, strict=True), key=itemgetter(0))
-        else:
-            return
-        self.keys = [k for k, _ in pairs]
-        self.values = [v for _, v in pairs]
-        self.in_order = True
+            self.values.sort(key=self.key)
+            self.in_order = True
 
 
 # An update of more notes than this loosens the sorted collections (see `_Sorted.loosen`):
@@ -175,29 +206,32 @@ class VaultBuilder:
     def _reset(self) -> None:
         self.built = False
         self.resolver = Resolver(())
-        # Only tracked builds keep resolved, names_of and by_name.
-        # Tuples, not lists and sets: a watcher keeps one of each per dated note (100k+).
-        self.resolved: dict[str, tuple[str, ...]] = {}  # source -> persons its links reached
-        self.names_of: dict[str, tuple[str, ...]] = {}  # source -> basenames its links name
+        # Only tracked builds keep resolved, names_of and by_name. A watcher keeps them for
+        # every dated note (100k+), so they hold little: one string bare, more as a tuple
+        # (see `_each`), no entry for none; and names_of leaves out the basenames of the
+        # persons a note reached (most of its names): resolved gives those back.
+        self.resolved: dict[str, str | tuple[str, ...]] = {}  # source -> persons reached
+        self.names_of: dict[str, str | tuple[str, ...]] = {}  # source -> other names named
         # basename -> sources naming it, each once (a list: most names have few sources, and
         # a source leaves all its names before it names any again)
         self.by_name: dict[str, list[str]] = defaultdict(list)
         self.found: dict[str, list[Interaction]] = defaultdict(list)  # person -> from notes
         self.reach: dict[str, str | tuple[str, ...]] = {}  # target -> `_reach`, for one update
         self.link_problems: dict[str, list[Problem]] = {}
-        self.contacts: _Sorted[Contact] = _Sorted()
+        self.contacts: _Sorted[Contact] = _Sorted(name_key)
         # path -> contact, kept as contacts are put and removed: each snapshot gets a copy
         # (a C-level copy; rebuilding it from 10k contacts cost the watcher ~4 ms a pass)
         self.by_path: dict[str, Contact] = {}
         self.problems: dict[str, list[Problem]] = {}
-        self.goals: _Sorted[Goal] = _Sorted()
-        self.dated: _Sorted[DatedNote] = _Sorted()
+        self.goals: _Sorted[Goal] = _Sorted(_goal_key)
+        self.dated: _Sorted[DatedNote] = _Sorted(_dated_key)
         self.blocks: set[str] = set()
         self.extra: list[Problem] = []
         self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
         self._live_persons = False
         self.names: dict[str, str] = {}  # person -> name, for introduced_by and knows
-        self._shared: dict[Any, Any] = {}  # one copy of each name and tuple the maps hold
+        self._shared: dict[Any, Any] = {}  # one copy of each tuple the maps hold
+        self._bases = _Basenames()  # one copy of each name the maps hold
 
     def build(self, extra_problems: Iterable[Problem] = ()) -> Vault:
         """The snapshot of every record, from scratch, reading each record once (a record
@@ -228,16 +262,25 @@ class VaultBuilder:
                 people.append(path)
                 self.names[path] = r.person["name"]  # type: ignore[index]
                 if self.track:
-                    self._index_names(path, _names_known(r))
+                    self._index_names(path, _names_known(r, self._bases))
             elif r.date is not None:
                 self._resolve_links((r,))
         for path in people:  # once every link is resolved
             c = self._contact(records[path])
-            self.contacts.put(name_key(c), c)
+            self.contacts.put(c)
             self.by_path[path] = c
         self.built = True
-        self._shared.clear()  # what it shared stays shared; the table itself can go
-        return self._snapshot()
+        self._forget()
+        v = self._snapshot()
+        if not self.track:  # its first update builds afresh: nothing here serves it
+            self._reset()  # (at 100k notes, ~13 MB a one-shot run would hold meanwhile)
+        return v
+
+    def _forget(self) -> None:
+        """Drop what served one build or update: what it shared stays shared."""
+        self._shared.clear()
+        self._bases.clear()
+        self.reach = {}
 
     def _person_paths(self) -> set[str]:
         """The usable persons: the record store's own set (kept current by the index), or
@@ -301,10 +344,14 @@ class VaultBuilder:
         # per note (that was k x m for a folder renamed or a git checkout).
         gone_from: dict[str, set[str]] = defaultdict(set)  # person -> sources to drop
         unnamed: dict[str, set[str]] = defaultdict(set)  # basename -> sources to drop
+        bases = self._bases
         for src in sources:
-            for pp in self.resolved.pop(src, ()):
+            reached = _each(self.resolved.pop(src, ()))
+            for pp in reached:
                 gone_from[pp].add(src)
-            for name in self.names_of.pop(src, ()):
+            # the names it held (and maybe a reached person's basename it did not name: its
+            # source is then in no list of that name, and leaving it changes nothing)
+            for name in (*_each(self.names_of.pop(src, ())), *[bases[pp] for pp in reached]):
                 unnamed[name].add(src)
         for pp, srcs in gone_from.items():
             self.found[pp] = [i for i in self.found[pp] if i.source not in srcs]
@@ -324,7 +371,7 @@ class VaultBuilder:
                 continue
             if src in self.persons:
                 persons.add(src)
-                self._index_names(src, _names_known(r))
+                self._index_names(src, _names_known(r, self._bases))
             elif r.date is not None:
                 dated.append(r)
         persons.update(self._resolve_links(dated))
@@ -338,11 +385,12 @@ class VaultBuilder:
             if self._is_person(pp):
                 r = changed_records[pp] if pp in changed_records else records[pp]
                 c = self._contact(r)
-                self.contacts.put(name_key(c), c)
+                self.contacts.put(c)
                 self.by_path[pp] = c
             else:
                 self.contacts.remove(pp)
                 self.by_path.pop(pp, None)
+        self._forget()
         return self._snapshot()
 
     def _is_person(self, path: str) -> bool:
@@ -359,7 +407,7 @@ class VaultBuilder:
             if r.kind == GOAL and r.fm is not None:
                 g = _goal(r, self.config)
                 if g is not None:
-                    self.goals.put((g.deadline or date.max, g.name.casefold(), path), g)
+                    self.goals.put(g)
             elif r.date is not None and r.kind != PERSON and r.tags:
                 self._add_dated(path, r.date, r.title, r.tags)
 
@@ -367,15 +415,21 @@ class VaultBuilder:
         """A dated note that carries tags (kept for activity goals); one tuple per set of
         tags, however many notes carry it."""
         d = self.days[ordinal]
-        self.dated.put((d, path), DatedNote(d, path, title, self._shared.setdefault(tags, tags)))
+        self.dated.put(DatedNote(d, path, title, self._shared.setdefault(tags, tags)))
 
-    def _index_names(self, src: str, names: set[str]) -> None:
-        # Names repeat across notes: each is kept once (the watcher keeps these for every note).
-        shared = self._shared
-        held = tuple([shared.setdefault(n, n) for n in names])
-        self.names_of[src] = shared.setdefault(held, held)
-        for name in held:
-            self.by_name[name].append(src)
+    def _index_names(self, src: str, names: set[str], reached: list[str] | None = None) -> None:
+        """Record the basenames (from `_bases`) src names; `reached`: the persons its links
+        reached (see `resolved`), whose basenames names_of need not hold."""
+        by_name = self.by_name
+        for name in names:
+            by_name[name].append(src)
+        if reached:
+            names = names.difference([self._bases[p] for p in reached])
+        if len(names) > 1:
+            held = tuple(names)
+            self.names_of[src] = self._shared.setdefault(held, held)
+        elif names:
+            (self.names_of[src],) = names
 
     def _reach(self, target: str, source: str) -> str | tuple[str, ...]:
         """The person a link reaches, or else the candidates of an ambiguous link (none when
@@ -437,9 +491,13 @@ class VaultBuilder:
                     )  # fmt: skip
                 )
         if self.track:
-            held = tuple(reached)
-            self.resolved[src] = shared.setdefault(held, held)
-            self._index_names(src, {_basename(t[0]) for t in links})
+            if len(reached) > 1:
+                held = tuple(reached)
+                self.resolved[src] = shared.setdefault(held, held)
+            elif reached:
+                self.resolved[src] = reached[0]
+            bases = self._bases
+            self._index_names(src, {bases[t[0]] for t in links}, reached)
         return reached
 
     def _resolve_name(self, target: str, source: str) -> str:
@@ -542,10 +600,10 @@ def patch_persons(vault: Vault, records: Iterable[NoteRecord], paths: Iterable[s
                  by_path, vault.shared_names, tuple(sorted(blocks)))  # fmt: skip
 
 
-def _names_known(r: NoteRecord) -> set[str]:
+def _names_known(r: NoteRecord, bases: Mapping[str, str]) -> set[str]:
     """The basenames a person note names in `introduced_by` and `knows`."""
     p = r.person or {}
-    return {_basename(t) for t in (*p["introduced_by"], *p["knows"])}
+    return {bases[t] for t in (*p["introduced_by"], *p["knows"])}
 
 
 def _goal(r: NoteRecord, config: Config) -> Goal | None:
