@@ -25,8 +25,18 @@ PARSER = NoteParser(CFG)
 PEOPLE = ["People/Ada Lovelace.md", "People/Ben Ortiz.md", "People/Old/Ada Lovelace.md",
           "Clients/ben ortiz.md", "People/Zoë Ng.md"]  # fmt: skip
 NAMES = ["Ada Lovelace", "Ben Ortiz", "ben ortiz", "Zoë Ng", "Nobody"]
-TARGETS = [*NAMES, "People/Ada Lovelace", "Old/Ada Lovelace", "Clients/Ben Ortiz.md",
-           "../People/Ben Ortiz.md", "./People/Zoë Ng.md", "Home"]  # fmt: skip
+TARGETS = [
+    *NAMES,
+    "People/Ada Lovelace",
+    "Old/Ada Lovelace",
+    "Clients/Ben Ortiz.md",
+    "../People/Ben Ortiz.md",
+    "./People/Zoë Ng.md",
+    "Home",
+    "ada lovelace.MD",
+    "/Ada Lovelace",
+    "People\\Ben Ortiz",
+]  # fmt: skip (odd spellings too)
 DATED = ["Daily/2026-11-01.md", "Daily/2026-11-02.md", "Meetings/2026-11-01 Sync.md"]
 OTHER = ["Home.md", "Goals/Funnel.md", "Ada Lovelace.md"]
 

@@ -57,8 +57,12 @@ _dated_key = attrgetter("date", "path")
 
 
 def _basename(path: str) -> str:
-    stem = path[:-3] if path.endswith(".md") else path
-    return fold_path(stem.rsplit("/", 1)[-1])  # the resolver's key for this name
+    """The resolver's key for the name a note path or a link target ends in: a target is
+    read as the resolver reads it (`[[ada.MD]]`, `[[/Ada]]` and `[[People\\Ada]]` name "ada")."""
+    t = path.strip().replace("\\", "/")
+    if t[-3:].casefold() == ".md":
+        t = t[:-3]
+    return fold_path(t.rsplit("/", 1)[-1])
 
 
 _Key = tuple[Any, ...]
