@@ -113,10 +113,15 @@ def test_updates_equal_a_full_build(seed: int, steps: list[tuple[str, bool]]):
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_bulk_updates_equal_a_full_build(seed: int, monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize("how", ["loosened", "filtered"])
+def test_bulk_updates_equal_a_full_build(seed: int, how: str, monkeypatch: pytest.MonkeyPatch):
     """Updates of many notes at once (a folder renamed, a git checkout) loosen the sorted
-    collections and sort once: the result is the same."""
-    monkeypatch.setattr(vault_mod, "BULK_UPDATE", 1)
+    collections and sort once, or (below BULK_UPDATE) take the dated notes out in one pass
+    over them: the result is the same."""
+    if how == "loosened":
+        monkeypatch.setattr(vault_mod, "BULK_UPDATE", 1)
+    else:
+        monkeypatch.setattr(vault_mod, "_SCAN_REMOVALS", 1)
     rnd = random.Random(seed)
     records = {p: note(p, rnd) for p in ALL if rnd.random() < 0.6}
     builder = VaultBuilder(CFG, records, track=True)

@@ -111,17 +111,20 @@ def test_link_maps_hold_one_string_bare_and_only_the_names_no_person_answers():
 
 
 def test_a_name_a_reached_person_does_not_have_is_left_too():
-    """`[[ada.MD]]` reaches People/Ada.md but names "ada.md" (only a lower-case `.md` is taken
-    off a name): names_of keeps that name, and leaving "ada" as well changes nothing."""
+    """A note linking [[Ada]] and [[Home]] reaches People/Ada.md and names "home" too:
+    names_of keeps only "home" (what the reached person gives back is not stored), and
+    leaving both names when the note changes changes nothing."""
     records = notes(
         ("People/Ada.md", PERSON),
+        ("Home.md", "Just a note\n"),
         ("Daily/2026-11-01.md", "- call with [[People/Ada.md]]\n"),
-        ("Daily/2026-11-02.md", "- call with [[ada.MD]]\n"),
+        ("Daily/2026-11-02.md", "- call with [[ada.MD]] at [[Home]]\n"),
     )
     b = VaultBuilder(CFG, records, track=True)
     b.build()
-    assert b.names_of == {"Daily/2026-11-02.md": "ada.md"}
-    assert b.by_name == {"ada": ["Daily/2026-11-01.md"], "ada.md": ["Daily/2026-11-02.md"]}
+    assert b.names_of == {"Daily/2026-11-02.md": "home"}
+    assert {k: sorted(v) for k, v in b.by_name.items()} == {
+        "ada": ["Daily/2026-11-01.md", "Daily/2026-11-02.md"], "home": ["Daily/2026-11-02.md"]}  # fmt: skip
     for path in ("Daily/2026-11-01.md", "Daily/2026-11-02.md"):
         records[path] = parse(path, "- nothing\n")
         assert b.update({path}) == fresh(records)

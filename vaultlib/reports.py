@@ -355,6 +355,8 @@ class ReportCache:
         for slot in self.texts.keys() - self.used:
             del self.texts[slot]
         self.used = set()
+        if self.renderer is not None:
+            self.renderer.end_pass()
 
 
 def template_files(root: Path) -> tuple[tuple[str, int, int], ...] | None:
