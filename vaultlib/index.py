@@ -41,7 +41,7 @@ from .model import ERROR, WARNING, Problem
 from .paths import is_ignored_name
 from .records import (
     MAX_NOTE_BYTES,
-    ROW_PLAIN,
+    ROW_OTHER,
     NoteRecord,
     RecordStore,
     digest,
@@ -580,8 +580,8 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
                         removed += 1
                     elif (key is not None and key[0] == size and key[1] == mtime
                           and key[2] == ctime and mtime < racy_after and type(blob) is bytes):  # fmt: skip
-                        if lean and cls == ROW_PLAIN:
-                            put_digest(path, blob)
+                        if lean and cls != ROW_OTHER:
+                            put_digest(path, blob, cls)
                         else:
                             put(path, blob, cls)
                     else:
@@ -636,15 +636,26 @@ def save_index(idx: Index, written_ns: int | None = None) -> None:
 
 
 class _Reread:
-    """A lean store's backing: it reads the plain records the store holds as a digest
-    back from the record cache (a whole pass, streamed a chunk at a time) or, for one note
-    or any the cache no longer holds, parses the note again."""
+    """A lean store's backing: it reads the records the store holds as a digest back from
+    the record cache (many at once, streamed a chunk at a time) or, for one note, parses
+    it again (and takes it from the cache if it no longer parses to the record indexed);
+    notes the cache no longer holds are parsed again."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self._parser: NoteParser | None = None
 
-    def fetch(self, path: str) -> bytes | None:
+    def fetch(self, path: str, want: int) -> bytes | None:
+        now = self._parse_now(path)
+        if now is not None and digest(now) == want:
+            return now
+        # The note changed (or went) since it was indexed, and its event is not handled
+        # yet: the record indexed is in the cache file, unless that was replaced too.
+        for _path, blob in self.rows({path: want}, parse_missing=False):
+            return blob
+        return now
+
+    def _parse_now(self, path: str) -> bytes | None:
         from .parse import NoteParser
 
         if self._parser is None:
@@ -653,7 +664,9 @@ class _Reread:
         rec = parse_paths(self._parser, str(self.config.root), [path], keys)[0]
         return None if keys[0] is None else encode(rec)
 
-    def rows(self, wanted: Mapping[str, int]) -> Iterator[tuple[str, bytes]]:
+    def rows(
+        self, wanted: Mapping[str, int], parse_missing: bool = True
+    ) -> Iterator[tuple[str, bytes]]:
         cf = open_cache(self.config.state_dir, self.config.fingerprint())
         seen: set[str] = set()
         if cf is not None:
@@ -670,15 +683,17 @@ class _Reread:
                         path = expect
                         expect = next(order, None)
                     yield path, blob
-                if found == len(wanted):
+                if found == len(wanted) or not parse_missing:
                     return
                 # Some are no longer in the file (replaced or damaged since): name those
                 # found, reading the same file again, and parse the others.
                 seen = {path for path, _ in _matching(cf, wanted)}
             finally:
                 cf.close()
+        if not parse_missing:
+            return
         for path in [p for p in wanted if p not in seen]:
-            now = self.fetch(path)
+            now = self._parse_now(path)
             if now is not None:
                 yield path, now
 

@@ -120,13 +120,23 @@ def is_plain(t: tuple[Any, ...]) -> bool:
 class Backing(Protocol):
     """Where a lean store reads back the records it holds only a digest of (see `index`)."""
 
-    def fetch(self, path: str) -> bytes | None:
-        """The note's record as it is now, or None when the note is gone."""
+    def fetch(self, path: str, want: int) -> bytes | None:
+        """The note's record with digest `want` (the one indexed), else as it is now (None
+        when the note is gone)."""
 
     def rows(self, wanted: Mapping[str, int]) -> Iterator[tuple[str, bytes]]:
         """(path, blob) once for each wanted path: the blob whose digest it holds while one
         can be found, else the note's record as it is now (none when the note is gone).
         The path is `wanted`'s own string wherever the order allows (see RecordStore.rows)."""
+
+
+_READ_ONE_BY_ONE = 32  # more records than this are read by one pass over the cache file
+
+
+def _ring(t: tuple[Any, ...]) -> str | None:
+    """A usable person's ring from its record tuple (see `moves.ring_of`)."""
+    ring = t[6].get("ring")
+    return ring if isinstance(ring, str) else None
 
 
 def digest(blob: bytes) -> int:
@@ -138,31 +148,63 @@ def digest(blob: bytes) -> int:
 class RecordStore(Mapping[str, NoteRecord]):
     """path -> NoteRecord, read-only as a Mapping; `put`, `put_blob` and `discard` change it.
 
-    A lean store (one given a `backing`: the watcher's) keeps plain notes' records, about
-    nine in ten of a vault, as a digest only, once they are in the record cache file
-    (`put_digest`, `compact`), and reads them back from there when asked: a whole pass
-    (`each`, `rows`) streams the file, a single note is parsed again. Persons, goals and
-    notes with problems stay in memory, as does any record not yet saved."""
+    A lean store (one given a `backing`: the watcher's) keeps the records of plain notes
+    and persons, all but a few of a vault, as a digest only, once they are in the record
+    cache file (`put_digest`, `compact`), and reads them back when asked: a whole pass
+    (`each`, `rows`, `read` of many) streams the file, a single note is parsed again
+    (and taken from the file instead if it no longer parses to the record indexed). It
+    keeps each person's ring (`ring`), which the watcher compares on every save. Goals
+    and notes with problems stay in memory, as does any record not yet saved."""
 
-    __slots__ = ("blobs", "persons", "others", "digests", "backing")
+    __slots__ = ("blobs", "persons", "others", "digests", "rings", "backing")
 
     def __init__(self, backing: Backing | None = None) -> None:
         self.blobs: dict[str, bytes] = {}
         self.persons: set[str] = set()  # paths of usable persons (see is_usable_person)
         self.others: set[str] = set()  # paths of ROW_OTHER records (few)
-        self.digests: dict[str, int] = {}  # plain notes held as a digest (lean only)
+        self.digests: dict[str, int] = {}  # records held as a digest (lean only)
+        self.rings: dict[str, str | None] = {}  # each person's ring (lean only)
         self.backing = backing
 
     def __getitem__(self, path: str) -> NoteRecord:
         blob = self.blobs.get(path)
         if blob is None:
-            if path not in self.digests:
+            want = self.digests.get(path)
+            if want is None:
                 raise KeyError(path)
             assert self.backing is not None
-            blob = self.backing.fetch(path)
+            blob = self.backing.fetch(path, want)
             if blob is None:
                 raise KeyError(path)
         return decode(blob)
+
+    def read(self, paths: Iterable[str]) -> Iterator[tuple[str, NoteRecord]]:
+        """(path, record) for each of these held paths, in no particular order: a few are
+        read one by one, many by one pass over the cache file."""
+        wanted: dict[str, int] = {}
+        for path in paths:
+            if path in self.blobs:
+                yield path, decode(self.blobs[path])
+            elif path in self.digests:
+                wanted[path] = self.digests[path]
+        if len(wanted) <= _READ_ONE_BY_ONE:
+            for path in wanted:
+                got = self.get(path)
+                if got is not None:
+                    yield path, got
+        else:
+            assert self.backing is not None
+            for path, blob in self.backing.rows(wanted):
+                yield path, decode(blob)
+
+    def ring(self, path: str) -> str | None:
+        """A usable person's ring (None for any other note), without reading its record
+        in a lean store."""
+        if path not in self.persons:
+            return None
+        if self.backing is not None:
+            return self.rings.get(path)
+        return _ring(marshal.loads(self.blobs[path]))
 
     def __contains__(self, path: object) -> bool:
         return path in self.blobs or path in self.digests
@@ -183,31 +225,37 @@ class RecordStore(Mapping[str, NoteRecord]):
         """A record, kept in memory (its ROW_ class, from row_class, as the cache row says)."""
         self.blobs[path] = blob
         self.digests.pop(path, None)
+        self._classify(path, blob, cls)
+
+    def put_digest(self, path: str, blob: bytes, cls: int) -> None:
+        """A record the backing's cache file holds (a person's or a plain note's): kept as
+        its digest."""
+        assert self.backing is not None and cls != ROW_OTHER
+        self.digests[path] = digest(blob)
+        self.blobs.pop(path, None)
+        self._classify(path, blob, cls)
+
+    def _classify(self, path: str, blob: bytes, cls: int) -> None:
         if cls == ROW_PERSON:
             self.persons.add(path)
+            if self.backing is not None:
+                self.rings[path] = _ring(marshal.loads(blob))
         else:
             self.persons.discard(path)
+            self.rings.pop(path, None)
         if cls == ROW_OTHER:
             self.others.add(path)
         else:
             self.others.discard(path)
 
-    def put_digest(self, path: str, blob: bytes) -> None:
-        """A plain note's record that the backing's cache file holds: kept as its digest."""
-        assert self.backing is not None
-        self.digests[path] = digest(blob)
-        self.blobs.pop(path, None)
-        self.persons.discard(path)
-        self.others.discard(path)
-
     def compact(self) -> None:
-        """Keep only the digest of every plain note held in memory (once the cache file
-        holds them all: after a save). No-op for a store that is not lean."""
+        """Keep only the digest of every record held in memory but goals and notes with
+        problems (once the cache file holds them all: after a save). No-op for a store
+        that is not lean."""
         if self.backing is None:
             return
         blobs = self.blobs
-        keep = self.persons.union(self.others)
-        for path in [p for p in blobs if p not in keep]:
+        for path in [p for p in blobs if p not in self.others]:
             self.digests[path] = digest(blobs.pop(path))
 
     def holds(self, path: str, blob: bytes) -> bool:
@@ -228,12 +276,14 @@ class RecordStore(Mapping[str, NoteRecord]):
         self.persons.clear()
         self.others.clear()
         self.digests.clear()
+        self.rings.clear()
 
     def discard(self, path: str) -> None:
         self.blobs.pop(path, None)
         self.digests.pop(path, None)
         self.persons.discard(path)
         self.others.discard(path)
+        self.rings.pop(path, None)
 
     def rows(self) -> Iterator[tuple[str, bytes]]:
         """(path, blob) for every note: those read back, then those in memory. (A cache

@@ -318,8 +318,8 @@ class VaultBuilder:
                     self._index_names(path, _names_known(r, self._bases))
             elif r.date is not None:
                 self._resolve_links((r,))
-        for path in people:  # once every link is resolved
-            c = self._contact(records[path])
+        for path, r in _read(records, people):  # once every link is resolved
+            c = self._contact(r)
             self.contacts.put(c)
             self.by_path[path] = c
         self.built = True
@@ -434,9 +434,10 @@ class VaultBuilder:
             self.blocks.discard(path)
         self.dated.remove_all(changed)
         self._add_notes(changed_records.values())
+        others = dict(_read(records, [p for p in persons if self._is_person(p) and p not in changed_records]))  # fmt: skip
         for pp in persons:
             if self._is_person(pp):
-                r = changed_records[pp] if pp in changed_records else records[pp]
+                r = changed_records[pp] if pp in changed_records else others[pp]
                 c = self._contact(r)
                 self.contacts.put(c)
                 self.by_path[pp] = c
@@ -652,6 +653,14 @@ def patch_persons(vault: Vault, records: Iterable[NoteRecord], paths: Iterable[s
     problems.sort(key=Problem.sort_key)
     return Vault(vault.config, tuple(contacts), vault.goals, vault.dated_notes, tuple(problems),
                  by_path, vault.shared_names, tuple(sorted(blocks)))  # fmt: skip
+
+
+def _read(records: Mapping[str, NoteRecord], paths: list[str]) -> Iterable[tuple[str, NoteRecord]]:
+    """(path, record) for these paths: a record store reads many in one pass (a lean one
+    keeps persons' records in the cache file), a plain mapping one by one."""
+    if isinstance(records, RecordStore):
+        return records.read(paths)
+    return ((p, records[p]) for p in paths)
 
 
 def _names_known(r: NoteRecord, bases: Mapping[str, str]) -> set[str]:

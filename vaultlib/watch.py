@@ -1065,7 +1065,10 @@ class Watcher:
         written: list[str] = []
         problems: list[Problem] = []
         try:
-            moved = self._apply_moves(find_stage_changes(before, self.index.records, before))
+            store = self.index.records
+            # only those whose ring differs can have moved (read no other person's record)
+            maybe = [p for p, ring in before.items() if store.ring(p) != ring]
+            moved = self._apply_moves(find_stage_changes(before, store, maybe))
             vault = self._snapshot()
             written, problems = self._write_reports(vault)
         except VaultNotFound:
@@ -1216,14 +1219,13 @@ class Watcher:
         record_moves = self.config.record_moves
         before_keys: Mapping[str, tuple[int, int, int] | None] = {}
         if full:
-            # only persons have a ring (records are decoded to be read: read only theirs)
+            # only persons have a ring (a lean store keeps theirs: no record is read)
             store = idx.records
-            before_rings = {p: ring_of(store[p]) for p in store.persons} if record_moves else {}
+            before_rings = {p: store.ring(p) for p in store.persons} if record_moves else {}
         else:
             before_keys = {p: idx.keys.get(p) for p in paths}
-            # only persons have a ring: a plain note's record is read back only if asked
             store = idx.records
-            before_rings = {p: ring_of(store.get(p)) for p in paths if p in store.persons} if record_moves else {}  # fmt: skip
+            before_rings = {p: store.ring(p) for p in paths if p in store.persons} if record_moves else {}  # fmt: skip
             for p in paths:  # an event is proof of a change: never trust a same-tick stat key
                 idx.keys.pop(p, None)
         before_problems = list(idx.scan_problems)
