@@ -141,4 +141,6 @@ def test_a_one_shot_build_keeps_nothing():
     assert len(v.contacts) == 1 and len(v.dated_notes) == 1
     assert not (b.found or b.resolver.one or b.by_path or b.dated.values or b.names)
     assert b.update(()) == v  # builds afresh, tracked from then on
-    assert b.track and b.found and b.resolver.one
+    assert b.track and b.resolver.one and b.by_path
+    # between updates, what other notes give a person is in its contact only
+    assert not b.found and b.found["People/Ada.md"] == list(v.contacts[0].interactions)

@@ -268,13 +268,15 @@ class VaultBuilder:
         # basename -> sources naming it, each once (a list: most names have few sources, and
         # a source leaves all its names before it names any again)
         self.by_name: dict[str, list[str]] = defaultdict(list)
-        self.found: dict[str, list[Interaction]] = defaultdict(list)  # person -> from notes
         self.reach: dict[str, str | tuple[str, ...]] = {}  # target -> `_reach`, for one update
         self.link_problems: dict[str, list[Problem]] = {}
         self.contacts: _Sorted[Contact] = _Sorted(name_key)
         # path -> contact, kept as contacts are put and removed: each snapshot gets a copy
         # (a C-level copy; rebuilding it from 10k contacts cost the watcher ~4 ms a pass)
         self.by_path: dict[str, Contact] = {}
+        # person -> the interactions other notes give them, during one build or update
+        # only: between updates they are in the contacts (see _Found)
+        self.found: _Found = _Found(self.by_path)
         self.problems: dict[str, list[Problem]] = {}
         self.goals: _Sorted[Goal] = _Sorted(_goal_key)
         self.dated: _Sorted[DatedNote] = _Sorted(_dated_key, by_path=False)
@@ -331,6 +333,7 @@ class VaultBuilder:
 
     def _forget(self) -> None:
         """Drop what served one build or update: what it shared stays shared."""
+        self.found = _Found(self.by_path)
         self._shared.clear()
         self._bases.clear()
         self.reach = {}
@@ -569,7 +572,7 @@ class VaultBuilder:
         path = r.path
         days = self.days
         inter = [Interaction(days[o], k, dr, s, path, ln) for o, k, dr, s, ln in r.log]
-        found = self.found.get(path)
+        found = self.found[path]
         if found:
             inter += found
         inter.sort(key=_interaction_order, reverse=True)
@@ -641,7 +644,7 @@ def patch_persons(vault: Vault, records: Iterable[NoteRecord], paths: Iterable[s
     problems = [p for p in vault.problems if p.path not in changed]
     for r in records:
         old = by_path[r.path]
-        b.found = {r.path: [i for i in old.interactions if i.source != r.path]}
+        b.found = _Found(vault.by_path)
         c = b._contact(r)
         contacts[next(i for i, x in enumerate(contacts) if x is old)] = c  # same name: same place
         by_path[r.path] = c
@@ -653,6 +656,21 @@ def patch_persons(vault: Vault, records: Iterable[NoteRecord], paths: Iterable[s
     problems.sort(key=Problem.sort_key)
     return Vault(vault.config, tuple(contacts), vault.goals, vault.dated_notes, tuple(problems),
                  by_path, vault.shared_names, tuple(sorted(blocks)))  # fmt: skip
+
+
+class _Found(dict[str, list[Interaction]]):
+    """person -> the interactions other notes give them. A person not yet asked for has
+    those their contact holds: every interaction it has but its own log's (10k lists at
+    10k persons, ~2.3 MB, were kept between updates only to be read this way)."""
+
+    def __init__(self, contacts: Mapping[str, Contact]) -> None:
+        super().__init__()
+        self.contacts = contacts
+
+    def __missing__(self, person: str) -> list[Interaction]:
+        c = self.contacts.get(person)
+        got = self[person] = [i for i in c.interactions if i.source != person] if c else []
+        return got
 
 
 def _read(records: Mapping[str, NoteRecord], paths: list[str]) -> Iterable[tuple[str, NoteRecord]]:
