@@ -596,8 +596,8 @@ def test_a_run_the_cache_answers_never_imports_the_parser_or_jinja(
     vault: Path, run_cli, args: tuple[str, ...]
 ):
     """Start-up is a tenth of a warm run: when the cache (or the command's memo) answers, the
-    parser, the vault builder, the snapshot codec, the queries and Jinja stay unimported
-    (they are imported where used)."""
+    parser, the vault builder, the snapshot codec, the queries, Jinja and PyYAML stay
+    unimported (they are imported where used)."""
     an_hour_ago = time.time() - 3600  # notes saved just now would be re-parsed (racy)
     for note in vault.rglob("*.md"):
         os.utime(note, (an_hour_ago, an_hour_ago))
@@ -612,7 +612,8 @@ def test_a_run_the_cache_answers_never_imports_the_parser_or_jinja(
         "    rc = e.code\n"
         "print('rc:', rc)\n"
         "heavy = [m for m in ('vaultlib.parse', 'vaultlib.vault', 'vaultlib.snapshot_cache',\n"
-        "                     'vaultlib.query', 'vaultlib.insights', 'jinja2') if m in sys.modules]\n"
+        "                     'vaultlib.query', 'vaultlib.insights', 'jinja2', 'yaml')\n"
+        "         if m in sys.modules]\n"
         "print('heavy:', heavy)\n"
     )
     root = Path(__file__).resolve().parent.parent
@@ -622,3 +623,14 @@ def test_a_run_the_cache_answers_never_imports_the_parser_or_jinja(
     said = {"index": "added 0, modified 0, removed 0", "report": "0 files written",
             "--json": '"name": "Ada Lovelace"'}[args[-1]]  # fmt: skip
     assert said in run.stdout + run.stderr
+
+
+def test_the_watcher_and_the_cli_import_pyyaml_only_when_a_note_needs_it():
+    """PyYAML costs the long-running watcher ~3 MB and every run ~10 ms to import: the
+    fast front-matter path reads most notes without it, and only writing a value or
+    reading complex front matter loads it."""
+    code = "import sys, cli, vaultlib.watch\nprint(sorted(m for m in sys.modules if m == 'yaml'))"
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                         check=True)  # fmt: skip
+    assert run.stdout == "[]\n", run.stdout + run.stderr

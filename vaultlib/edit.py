@@ -19,13 +19,13 @@ Front matter is recognised the way Obsidian does it: line 1 is exactly `---`
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import yaml
+from typing import Any
 
 from .textutil import detect_eol, line_ending, split_lines, strip_eol
 
@@ -88,8 +88,23 @@ _OTHER_NUMBERS = re.compile(
     r"|[-+]?\.(?:inf|nan)",
     re.IGNORECASE,
 )
-_RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
+
+
+@functools.cache
+def _yaml() -> Any:
+    """PyYAML, imported when a value is first written or front matter read back: the
+    watcher and most runs never need it (~3 MB and ~10 ms to import)."""
+    import yaml
+
+    return yaml
+
+
+@functools.cache
+def _resolver() -> Any:
+    return _yaml().resolver.Resolver()
+
+
 _TIMESTAMP = re.compile(
     r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}"
     r"(?::[0-9]{2}(?:\.[0-9]*)?)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?"
@@ -106,7 +121,7 @@ def _plain_is_safe(s: str) -> bool:
         return False
     if s.lower() in _SPECIAL_WORDS or s in ("=", "<<"):
         return False
-    if _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) != _STR_TAG:
+    if _resolver().resolve(_yaml().ScalarNode, s, (True, False)) != _STR_TAG:
         return False  # whatever else PyYAML (YAML 1.1) would not read as a string
     return not (_NUMBERISH.fullmatch(s) or _OTHER_NUMBERS.fullmatch(s) or _TIMESTAMP.fullmatch(s))
 
@@ -242,8 +257,8 @@ def _unquote_key(raw: str) -> str:
         return raw[1:-1].replace("''", "'")
     if raw.startswith('"'):
         try:
-            loaded = yaml.safe_load(raw)
-        except yaml.YAMLError:
+            loaded = _yaml().safe_load(raw)
+        except _yaml().YAMLError:
             return raw[1:-1]
         return loaded if isinstance(loaded, str) else raw[1:-1]
     return raw
