@@ -752,12 +752,8 @@ class NoteParser:
             if any(p.severity == ERROR for p in fm_problems):
                 return rec
         tags_value = fm.get("tags") if fm else None
-        if tags_value is None:
-            fm_tags = _NO_TAGS
-        elif in_people:  # values of the note's own, which no memo may hold (see _fm_tags)
-            fm_tags = frozenset(_read_fm_tags(tags_value))
-        else:
-            fm_tags = _fm_tags(tags_value)
+        # (a person's tags are values of its own, which no memo may hold: see _fm_tags)
+        fm_tags = _NO_TAGS if tags_value is None or in_people else _fm_tags(tags_value)
         # is_person, asked only when the front matter may make a person (a type, a tag or
         # categories; see there)
         if in_people or (
@@ -772,7 +768,8 @@ class NoteParser:
             rec.person = read_person(
                 rec.fm, key_lines, stem, path, self.config, rec.problems, self.fields
             )
-            rec.tags = _tag_facts(fm_tags)[0]
+            own = fm_tags if tags_value is None or not in_people else _read_fm_tags(tags_value)
+            rec.tags = tuple(sorted(own))
             body = _note_body(text, path, body_offset, body_line, rec.has_blocks)
             self._parse_log(rec, body, body_line)
             return rec
