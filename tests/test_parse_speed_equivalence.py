@@ -14,12 +14,13 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import unquote
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vaultlib import dates, frontmatter, parse
 from vaultlib.config import config_from_dict
 from vaultlib.frontmatter import _read, front_matter_parts
+from vaultlib.records import encode
 
 
 def _texts(pieces: list[str], max_size: int = 16) -> st.SearchStrategy[str]:
@@ -402,3 +403,130 @@ def test_pyyaml_is_imported_only_for_the_slow_path() -> None:
         "assert 'yaml' in sys.modules and fm.data == {'a': {'b': 'c'}}\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+# --- third round: memos of front matter tags (and what they say) and of property dates;
+# a markdown link searched from the first '['; the closing line found past a '.' -----------
+
+
+_TAG_VALUES = st.one_of(
+    _texts(["#", " ", ",", "a", "B", "\t", "give", "Ask"], 8),
+    st.lists(
+        st.one_of(
+            _texts(["#", " ", "a", "É", "give", "ASK"], 4),
+            st.integers(0, 2),
+            st.booleans(),
+            st.none(),
+            st.lists(st.just("a"), max_size=1),  # unhashable: not kept
+        ),
+        max_size=4,
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(_TAG_VALUES, min_size=1, max_size=4))
+def test_fm_tags_memo_answers_as_its_definition(values: list[object]) -> None:
+    for value in [*values, *values]:  # again, from what the memo kept
+        got = parse._fm_tags(value)
+        assert got == fm_tags(value)
+        facts = parse._tag_facts(got)
+        given_ = got & {"give", "ask"}
+        assert facts == (tuple(sorted(got)), next(iter(given_)) if len(given_) == 1 else None)
+
+
+def test_fm_tags_memo_keeps_equal_keys_apart_only_by_their_strings() -> None:
+    """1 and True are one key in a dict: the memo may answer one with the other's answer,
+    which is right only because _fm_tags reads strings alone."""
+    assert parse._fm_tags(["a", 1]) == parse._fm_tags(["a", True]) == {"a"}
+    assert parse._fm_tags("a b") == {"a", "b"} and parse._fm_tags(("a b",)) == frozenset()
+
+
+_DATE_TEXTS = st.one_of(
+    _texts([*_DIGITS, "-", " ", "T", ":", "Z", "+", ".", "x"], 20),
+    st.builds(
+        lambda y, m, d, tail: f"{y:04d}-{m:02d}-{d:02d}{tail}",
+        st.integers(0, 9999),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.sampled_from(["", " ", "T10:30", " 7:05:09.5+01:00", "Z", "x", "\n"]),
+    ),
+)
+
+
+@given(st.lists(_DATE_TEXTS, min_size=1, max_size=6))
+def test_parse_date_memo_answers_as_the_regex(texts: list[str]) -> None:
+    for text in [*texts, *texts]:
+        for variant in (text + "x", text, text[:10], f" {text} "):  # near keys, each its own
+            assert dates.parse_date(variant) == dates._read_date(variant)
+
+
+_NOTE_TAGS = st.lists(st.sampled_from(["a", "B", "give", "ask", "#x", "a b", "é"]), max_size=3)
+_BODY_TEXT = _texts(["#a", "#b", " ", "\n", "#give", "#ask", "x", "# H", "[[Ada]]"], 10)
+
+
+@given(_NOTE_TAGS, _BODY_TEXT)
+def test_a_dated_notes_tags_and_direction_are_their_definitions(tags: list[str], body: str) -> None:
+    parser = parse.NoteParser(config_from_dict(Path("/nonexistent-vault"), {}))
+    value = "[" + ", ".join(f'"{t}"' for t in tags) + "]"
+    data = f"---\ntags: {value}\n---\n{body}".encode()
+    for _ in range(2):  # again, from what the memos kept
+        rec = parser.parse("Meetings/2020-01-01 Lunch.md", data)
+        assert rec.tags == tuple(sorted(fm_tags(tags) | body_tags(body)))
+        given_ = fm_tags(tags) & {"give", "ask"}
+        note_dir = next(iter(given_)) if len(given_) == 1 else None
+        lines = body.split("\n")
+        for link in rec.links:  # the direction of the link's line, or else the note's
+            assert link[4] == (parse._direction(lines[link[1] - 4]) or note_dir)
+
+
+def test_memos_never_hold_a_persons_own_values() -> None:
+    """A person's record keeps its property values; a memo holding one of them would make
+    marshal write it with a reference flag, so the record's bytes would depend on what the
+    process read before. The memos key on copies, or are not used for such notes."""
+    parser = parse.NoteParser(config_from_dict(Path("/nonexistent-vault"), {}))
+    text = "---\nlast_contact: 2017-03-16\ncreated: 2016-06-02 10:00\ntags: [network/berlin, x y]\n---\n"
+    parse._FM_TAGS.clear()
+    dates._DATES.clear()
+    first = parser.parse("People/Ada.md", text.encode())  # the first to read these values
+    parser.parse("Meetings/2020-01-01 Lunch.md", text.encode())  # the same values, shared
+    again = parser.parse("People/Ada.md", text.encode())
+    assert encode(first) == encode(again)
+    for rec in (first, again):
+        assert rec.fm is not None and rec.person is not None
+        own = [rec.fm["last_contact"], rec.fm["created"], *rec.fm["tags"]]
+        held = [*dates._DATES]
+        for key in parse._FM_TAGS:
+            held.extend(key if isinstance(key, tuple) else (key,))
+        assert not any(o is h for o in own for h in held)
+
+
+_MD_PIECES = ["[", "]", "(", ")", "](", "a.md", "x", "\n", "!", "[[A]]", "<b c.md>", " "]
+
+
+@settings(max_examples=500)
+@given(_texts(_MD_PIECES, 16))
+def test_markdown_links_are_found_from_the_first_bracket(text: str) -> None:
+    first = text.find("[")
+    if first >= 0:
+        assert parse._has_md_link(text, first) == ("](" in text[first:])
+        if "](" not in text[first:]:
+            assert parse._md_links(text) == []  # what _has_md_link(text, first) skips
+
+
+_CLOSER_PIECES = ["---", "...", ".", "..", "\n", "a: b", " ", "\r\n", "-", "x"]
+
+
+@settings(max_examples=500)
+@given(_texts(_CLOSER_PIECES, 12))
+@example("...\n---\n")
+@example("a: b.\n...\nc: d\n---\n")
+@example("a: ---\n---\n")
+def test_closing_line_is_found_as_find_closer_finds_it(rest: str) -> None:
+    text = "---\n" + rest
+    got = front_matter_parts(text, "a.md")
+    found = frontmatter._find_closer(text, 4)
+    if found is None:
+        assert got[0] is None and got[3] == 0
+    else:
+        assert got[3] == found[1]  # where the body starts

@@ -17,12 +17,32 @@ _ISO_DATE = re.compile(
 )
 
 
+# parse_date's answers by the text: a vault writes few dates in many properties
+# (`last_contact`, `created`, `date`). Dates are immutable, so callers may share them. Each
+# key is a copy of the text: a person's record keeps its property values, and one that the
+# memo held too would marshal differently (with a reference flag).
+_DATES: dict[str, date | None] = {}
+_MAX_DATES = 8192
+_COPY = ("", "")  # text.join(_COPY): a string equal to text, but another object
+
+
 def parse_date(value: object) -> date | None:
     """An ISO date (optionally with a time, which is dropped); None when not a date."""
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
         return None
+    if value in _DATES:
+        return _DATES[value]
+    found = _read_date(value)
+    if len(_DATES) >= _MAX_DATES:
+        _DATES.clear()
+    _DATES[value.join(_COPY)] = found
+    return found
+
+
+def _read_date(value: str) -> date | None:
+    """parse_date for text, without the memo."""
     m = _ISO_DATE.match(value.strip())
     if not m:
         return None

@@ -116,7 +116,11 @@ def front_matter_parts(
         block_end > 0
         and text[block_end - 1] == "\n"
         and text[block_end + 3 : block_end + 4] == "\n"
-        and text.find("...", after_break, block_end) < 0
+        # no `...` line first ('.' first: a memchr, a longer needle is a slow scan)
+        and (
+            text.find(".", after_break, block_end) < 0
+            or text.find("...", after_break, block_end) < 0
+        )
     ):
         body_offset = block_end + 4
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from collections.abc import Set as AbstractSet
 from datetime import date
 from typing import Any
 from urllib.parse import unquote
@@ -72,6 +73,7 @@ _DIRECTION_TAG = re.compile(r"#(?<![\w/]#)(give|ask)\b", re.IGNORECASE)
 # object for each, and so do the records marshal reads back (it keeps strings interned).
 _intern = sys.intern
 _KINDS = {kind: _intern(kind) for kind in INTERACTION_KINDS}  # each kind to itself, interned
+_GIVE_ASK = frozenset({"give", "ask"})
 
 
 def split_target(inner: str) -> tuple[str, str | None]:
@@ -221,7 +223,7 @@ def _body_links(text: str, first_line: int) -> list[tuple[str, int, str]]:
         if start > 0 and text[start - 1] == "!":
             continue  # embed
         hits.append((start, m.group(1), True))
-    if _has_md_link(text):
+    if _has_md_link(text, first):
         hits += [(pos, target, False) for pos, target in _md_links(text)]
         hits.sort()
     line, last = first_line, 0
@@ -241,9 +243,10 @@ def _body_links(text: str, first_line: int) -> list[tuple[str, int, str]]:
     return found
 
 
-def _has_md_link(text: str) -> bool:
-    """`"](" in text`, by a regex search, which finds the pair faster than `in` does."""
-    return _MD_OPEN.search(text) is not None
+def _has_md_link(text: str, start: int = 0) -> bool:
+    """`"](" in text[start:]`, by a regex search, which finds the pair faster than `in`
+    does. A markdown link's `](` follows its `[`: search from the first `[`."""
+    return _MD_OPEN.search(text, start) is not None
 
 
 def _md_links(text: str) -> list[tuple[int, str]]:
@@ -274,7 +277,54 @@ def _body_tags(text: str) -> set[str]:
     return out
 
 
-def _fm_tags(value: object) -> set[str]:
+# _fm_tags's answers by the `tags` value (a list as the tuple of its items): vaults repeat
+# their tags lists (`[meeting]`, `[meeting, exposure]`). Only the value's strings decide the
+# answer, so items equal as keys (1 and True) answer alike. The memo holds the items, so it
+# is only for values that are shared already (front_matter_parts(shared=True)): an item of
+# a note's own that the memo held too would marshal differently (with a reference flag).
+_FM_TAGS: dict[str | tuple[Any, ...], frozenset[str]] = {}
+_MAX_FM_TAGS = 8192
+_NO_TAGS: frozenset[str] = frozenset()
+
+
+def _fm_tags(value: object) -> frozenset[str]:
+    """The tags a `tags` property gives (casefolded, without '#'), kept in _FM_TAGS."""
+    key: str | tuple[Any, ...]
+    if type(value) is str:
+        key = value
+    elif type(value) is list:
+        key = tuple(value)
+    else:  # no tags (or a subclass of str or list, which front matter never makes)
+        return frozenset(_read_fm_tags(value)) if isinstance(value, (str, list)) else _NO_TAGS
+    try:
+        found = _FM_TAGS.get(key)
+    except TypeError:  # an item is a list or a mapping
+        return frozenset(_read_fm_tags(value))
+    if found is None:
+        found = frozenset(_read_fm_tags(value))
+        if len(_FM_TAGS) >= _MAX_FM_TAGS:
+            _FM_TAGS.clear()
+        _FM_TAGS[key] = found
+    return found
+
+
+# What the tags of the front matter say, by _fm_tags's answer: (them sorted, the note's
+# direction: `give` or `ask` when it has one of them only, else None).
+_TAG_FACTS: dict[frozenset[str], tuple[tuple[str, ...], str | None]] = {}
+
+
+def _tag_facts(tags: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
+    facts = _TAG_FACTS.get(tags)
+    if facts is None:
+        given = tags & _GIVE_ASK
+        facts = tuple(sorted(tags)), (next(iter(given)) if len(given) == 1 else None)
+        if len(_TAG_FACTS) >= _MAX_FM_TAGS:
+            _TAG_FACTS.clear()
+        _TAG_FACTS[tags] = facts
+    return facts
+
+
+def _read_fm_tags(value: object) -> set[str]:
     out: set[str] = set()
     if isinstance(value, str):
         value = [t for t in _TAG_SPLIT.split(value) if t]
@@ -412,7 +462,7 @@ def _dated_links(
             inners[inner] = span
         if span and span[2] not in seen:
             hits.append((pos, inner, span))
-    if _has_md_link(body):
+    if _has_md_link(body, first):
         hits += [(pos, target, None) for pos, target in _md_links(body)]
         hits.sort()  # by position: a wiki link and a markdown link never start at one
     line, last = first_line, 0
@@ -554,7 +604,7 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
         if f in values:
             p[f] = _display(values[f])
     if "tags" in values:
-        p["tags"] = sorted(_fm_tags(values["tags"]))
+        p["tags"] = sorted(_read_fm_tags(values["tags"]))
     if "introduced_by" in values:
         p["introduced_by"] = [
             t for t in (link_target(v) or _text(v) for v in _as_list(values["introduced_by"])) if t
@@ -577,8 +627,6 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
 
 
 # --- the note -----------------------------------------------------------------------
-
-_GIVE_ASK = frozenset({"give", "ask"})
 
 
 def _iso_day(day: str) -> date | None:
@@ -651,7 +699,7 @@ class NoteParser:
             return match_moment(self.daily_rx, rel) or match_moment(self.daily_rx, stem)
         return None
 
-    def is_person(self, path: str, fm: dict[str, Any] | None, tags: set[str]) -> bool:
+    def is_person(self, path: str, fm: dict[str, Any] | None, tags: AbstractSet[str]) -> bool:
         if path.startswith(self.people_prefixes):
             return True
         if not fm:
@@ -704,7 +752,8 @@ class NoteParser:
             if any(p.severity == ERROR for p in fm_problems):
                 return rec
         tags_value = fm.get("tags") if fm else None
-        fm_tags = set() if tags_value is None else _fm_tags(tags_value)
+        # (a person's tags are values of its own, which no memo may hold: see _fm_tags)
+        fm_tags = _NO_TAGS if tags_value is None or in_people else _fm_tags(tags_value)
         # is_person, asked only when the front matter may make a person (a type, a tag or
         # categories; see there)
         if in_people or (
@@ -719,7 +768,8 @@ class NoteParser:
             rec.person = read_person(
                 rec.fm, key_lines, stem, path, self.config, rec.problems, self.fields
             )
-            rec.tags = tuple(sorted(fm_tags))
+            own = fm_tags if tags_value is None or not in_people else _read_fm_tags(tags_value)
+            rec.tags = tuple(sorted(own))
             body = _note_body(text, path, body_offset, body_line, rec.has_blocks)
             self._parse_log(rec, body, body_line)
             return rec
@@ -735,23 +785,25 @@ class NoteParser:
         lead = None if daily else leading_date(stem)
         d = daily or lead or _property_date(fm)
         if d is None:  # undated notes are never contact: keep nothing but their problems
-            rec.tags = tuple(sorted(fm_tags))
+            rec.tags = _tag_facts(fm_tags)[0]
             for key in ("date", "Date"):
                 value = fm.get(key) if fm else None
                 if isinstance(value, str) and _DATE_LIKE.match(value):
                     rec.problems.append(Problem(path, key_lines.get(key), f"date '{value}' is not a date; the note is not dated, so its links are not contact",
                                                 "use YYYY-MM-DD", WARNING))  # fmt: skip
             return rec
-        body = _note_body(text, path, body_offset, body_line, rec.has_blocks)
-        rec.tags = tuple(sorted(fm_tags | _body_tags(body)))
+        body = visible_text(text[body_offset:])  # _note_body, inline
+        if rec.has_blocks:
+            body = _without_blocks(text, path, body, body_line)
+        sorted_tags, note_dir = _tag_facts(fm_tags)
+        body_tags = _body_tags(body)
+        rec.tags = tuple(sorted(fm_tags | body_tags)) if body_tags else sorted_tags
         rec.date = d.toordinal()
         # A daily note keeps its whole name as title, whatever its format ("2026-11-03 Tuesday").
         title = stem
         if lead is not None:
             title = stem[10:].strip(" -_.") or stem
         rec.title = title
-        given = fm_tags & _GIVE_ASK
-        note_dir = next(iter(given)) if len(given) == 1 else None
         if daily is None:
             rec.links = _dated_links(
                 fm, key_lines, body, body_line, title, _kind_of(title, "meeting"), note_dir
