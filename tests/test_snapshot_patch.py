@@ -6,9 +6,11 @@ to the full build."""
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -116,3 +118,32 @@ def test_without_the_stored_snapshot_it_builds_again(vault: Path):
     idx = build_index(load_config(vault))
     assert idx._stored is None
     assert values(idx) == values(full(vault))
+
+
+def test_log_then_report_again_and_again_patches_each_time(vault: Path, run_cli, monkeypatch):
+    """The flow it is for: `kith log`, then `kith report`, over and over, each report run
+    rewriting the reports and the notes with generated blocks (what kith writes there
+    never sends the next run back to a full build)."""
+    import vaultlib.index as index_mod
+
+    taken: list[bool] = []
+    patch = index_mod._patch
+
+    def spy(*args):
+        got = patch(*args)
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(index_mod, "_patch", spy)
+    # no note counts as saved just before a scan: only what the manifest keeps on purpose
+    # (notes with generated blocks) is compared with it
+    monkeypatch.setattr(index_mod, "RACY_NS", 0)
+    assert run_cli(vault, "report").exit_code == 0
+    for i, what in enumerate(["coffee: one", "call: two", "lunch: three"]):
+        day = TODAY + timedelta(days=i + 1)  # a new day: every report is rewritten
+        assert run_cli(vault, "log", "Ada Lovelace", what, today=day).exit_code == 0
+        result = run_cli(vault, "report", today=day)
+        assert result.exit_code == 0, result.output
+        assert "0 files written" not in result.output
+        assert taken[-1], f"run {i}: the stored snapshot was not patched"
+    assert values(build_index(load_config(vault))) == values(full(vault))
