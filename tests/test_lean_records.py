@@ -231,3 +231,27 @@ def test_reading_many_persons_is_one_pass_over_the_cache(vault: Path, monkeypatc
     got = dict(store.read(sorted(store.persons)))
     assert set(got) == store.persons and parsed == []
     assert got["People/P07.md"].person["ring"] == "cold"
+
+
+def test_a_person_that_cannot_be_read_back_keeps_its_contact_until_its_event(tmp_path, make_vault):
+    """A person deleted, its event not handled yet, and the record cache rewritten without
+    it by another kith: an update that needs its contact keeps the one indexed (with what
+    other notes now give it) instead of failing, and the deletion then removes it."""
+    make_vault(tmp_path, {
+        "People/Ada.md": "---\nstage: buddy\n---\n## Log\n- 2026-09-01 call: hi\n",
+        "People/Ben.md": "---\nstage: cold\n---\n",
+        "Daily/2026-10-01.md": "- lunch with [[Ada]] and [[Ben]]\n",
+    })  # fmt: skip
+    backdate(tmp_path)
+    build_index(load_config(tmp_path))
+    idx = lean(tmp_path)
+    idx.vault(track=True)
+    (tmp_path / "People/Ada.md").unlink()
+    (tmp_path / "Daily/2026-10-01.md").write_text("- lunch with [[Ada]], [[Ben]] and cake\n")
+    build_index(load_config(tmp_path))  # another kith: the cache no longer has Ada
+    v = idx.vault(idx.refresh(["Daily/2026-10-01.md"]))
+    ada = v.by_path["People/Ada.md"]
+    assert [i.summary for i in ada.interactions] == ["lunch with Ada, Ben and cake", "hi"]
+    v = idx.vault(idx.refresh(["People/Ada.md"]))
+    assert "People/Ada.md" not in v.by_path
+    assert state(idx) == state(build_index(load_config(tmp_path), save=False))

@@ -5,6 +5,8 @@ to the full build."""
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from conftest import TODAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_index import backdate
 
 from vaultlib.config import load_config
 from vaultlib.index import Index, build_index
@@ -62,7 +65,7 @@ def test_a_log_line_added_to_a_person_patches_the_snapshot(vault: Path):
     ada = "People/Ada Lovelace.md"
     edit(vault, ada, FILES[ada] + "- 2026-11-19 coffee: new line #ask\n")
     idx = patched(vault)
-    assert idx.stats.modified == idx.stats.parsed == 1
+    assert idx.stats.modified == 1 and idx.stats.parsed >= 1  # (and notes still racy)
     assert values(idx) == values(full(vault))
     c = idx.vault().by_path[ada]
     assert c.interactions[0].summary == "new line" and c.interactions[0].direction == "ask"
@@ -147,3 +150,15 @@ def test_log_then_report_again_and_again_patches_each_time(vault: Path, run_cli,
         assert "0 files written" not in result.output
         assert taken[-1], f"run {i}: the stored snapshot was not patched"
     assert values(build_index(load_config(vault))) == values(full(vault))
+
+
+def test_a_person_touched_or_saved_unchanged_counts_as_unchanged(vault: Path):
+    """What `kith index` prints: a person note saved as it was is parsed, not modified."""
+    backdate(vault)  # nothing saved just before the scan: the manifest keeps no record
+    build_index(load_config(vault), rebuild=True).vault()
+    ada = vault / "People/Ada Lovelace.md"
+    ada.write_bytes(ada.read_bytes())
+    os.utime(ada, (time.time() - 1800, time.time() - 1800))
+    idx = patched(vault)
+    assert idx.stats.modified == 0 and idx.stats.parsed >= 1
+    assert values(idx) == values(full(vault))

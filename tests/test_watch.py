@@ -807,6 +807,21 @@ def test_an_error_in_one_pass_is_logged_and_the_watch_goes_on(
     assert "Ada Lovelace (People/Ada Lovelace.md): cold" in h.report()
 
 
+def test_after_a_failed_pass_the_snapshot_is_built_again(watch: Callable[..., Harness]) -> None:
+    """A pass that fails part way may leave the incremental snapshot half updated: the next
+    pass builds it afresh from the records instead of updating it."""
+    h = watch()
+    before = h.watcher.index._builder
+    h.stub.fail_next = 1
+    in_place(h.path(ADA), edit_stage(h.path(ADA).read_text(), "cold").encode())
+    h.event(lambda e: e["event"] == "error")
+    assert h.watcher.index._builder is before  # the failed pass updated it in place
+    in_place(h.path(GRACE), edit_stage(h.path(GRACE).read_text(), "cold").encode())
+    h.pass_where(lambda r: GRACE in r.changed)
+    assert h.watcher.index._builder is not before
+    assert "Ada Lovelace (People/Ada Lovelace.md): cold" in h.report()
+
+
 def test_second_watcher_is_refused_naming_the_first(watch: Callable[..., Harness]) -> None:
     h = watch()
     other = Watcher(load_config(h.root), lambda: TODAY, write_reports=StubReports())

@@ -104,8 +104,9 @@ class Index:
     _deferred: Deferred | None = field(default=None, repr=False)
     _stored: Vault | None = field(default=None, repr=False)  # the snapshot loaded from cache
     _save: bool = True
-    # Lean (the watcher): plain notes' records are kept as a digest once the record cache
-    # holds them, and read back from it (see RecordStore). A one-shot run keeps them all.
+    # Lean (the watcher): persons' and plain notes' records are kept as a digest once the
+    # record cache holds them, and read back from it (see RecordStore). A one-shot run
+    # keeps them all.
     lean: bool = False
     _snapshot_due: bool = False  # store snapshot + manifest after the next full build
     _scan_ns: int = 0  # when the stat keys were taken (the racy-edit reference)
@@ -432,7 +433,8 @@ def build_index(
     lean: bool = False,
 ) -> Index:
     """Scan the vault and bring the index up to date, using and refreshing the cache
-    (`lean`: keep plain notes' records out of memory once the cache holds them)."""
+    (`lean`: keep persons' and plain notes' records out of memory once the cache holds
+    them)."""
     fp = config.fingerprint()
     scan_ns = time.time_ns()
     # With no cache to compare with, every note is read anyway: the readers stat them.
@@ -447,17 +449,18 @@ def build_index(
     keys, scan_problems = scan_keys(config)
     idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns, lean=lean)
     found = _unchanged(config, fp, keys)
-    edited = 0
+    modified = parsed = 0
     if isinstance(found, _Edited):
-        edited = len(found.records)
-        found = _patch(idx, keys, found) if save and not lean else None
+        parsed = found.parsed
+        found, modified = _patch(idx, keys, found) if save and not lean else (None, 0)
     if found is not None:
         idx._deferred = found
         idx.keys = keys
         s = idx.stats
         s.notes = len(keys)
-        s.unchanged = len(keys) - edited
-        s.modified = s.parsed = edited
+        s.unchanged = len(keys) - modified
+        s.modified = modified
+        s.parsed = parsed
         s.contacts = found.contacts
         s.errors, warnings = idx.problem_counts()
         s.problems = s.errors + warnings
@@ -473,33 +476,41 @@ class _Edited:
     token: str
     fresh: dict[str, Any]  # the manifest's, and the edited notes' records
     records: list[NoteRecord]
+    parsed: int  # notes parsed to find them (the edited ones, and racy ones)
 
 
-def _patch(idx: Index, keys: dict[str, StatKey], edited: _Edited) -> Deferred | None:
+def _patch(idx: Index, keys: dict[str, StatKey], edited: _Edited) -> tuple[Deferred | None, int]:
     """The stored snapshot patched for persons whose notes alone were edited (a log line
     added, a field changed: `kith log`, an editor), stored with a new manifest: what a
     capture command leaves is read without loading every record and building the vault
-    again. None unless each is still the person it was, under the same name."""
+    again. (None, 0) unless each is still the person it was, under the same name; else
+    what the manifest now says, and how many of those notes changed what kith knows (a
+    note touched, or saved as it was, did not)."""
     from . import snapshot_cache
     from .vault import patch_persons
 
     config = idx.config
     found = read_cache_file(config.state_dir, SNAPSHOT_FILE, config.fingerprint())
     if found is None or found[0] != edited.token:
-        return None
-    v = snapshot_cache.decode(found[1], config, idx.scan_problems)
-    if v is None:
-        return None
+        return None, 0
+    old = snapshot_cache.decode(found[1], config, idx.scan_problems)
+    if old is None:
+        return None, 0
     for r in edited.records:
-        c = v.by_path.get(r.path)
+        c = old.by_path.get(r.path)
         if c is None or r.person is None or c.name != r.person["name"]:
-            return None
-    v = patch_persons(v, edited.records, keys)
+            return None, 0
+    v = patch_persons(old, edited.records, keys)
     idx.keys = keys
     deferred = idx._store_snapshot(v, edited.fresh)
-    if deferred is not None:
-        idx._stored = v
-    return deferred
+    if deferred is None:
+        return None, 0
+    idx._stored = v
+    changed = {p for p in (r.path for r in edited.records)
+               if v.by_path[p] != old.by_path[p]
+               or (p in v.block_notes) != (p in old.block_notes)}  # fmt: skip
+    changed.update(p.path for p in set(v.problems) ^ set(old.problems))
+    return deferred, len(changed)
 
 
 def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | _Edited | None:
@@ -546,7 +557,7 @@ def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | 
                 edited.append(rec)
             now[p] = t  # whatever changes next within the racy window is seen
         if edited:
-            return _Edited(token, now, edited)
+            return _Edited(token, now, edited, len(doubt))
     return Deferred(keys, token, counts, contacts)
 
 
@@ -622,8 +633,9 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
 
 def save_index(idx: Index, written_ns: int | None = None) -> None:
     """Write the record cache from the index as it is now (rows made one at a time; a
-    lean store's plain notes come from the cache being replaced, a chunk at a time), then
-    let a lean store drop the plain records it held in memory: the cache now has them."""
+    lean store's digested records come from the cache being replaced, a chunk at a time),
+    then let a lean store keep only digests of the records it held in memory (all but
+    goals and notes with problems): the cache now has them."""
     store = idx.records
     keys = idx.keys
     cls = store.row_class

@@ -7,7 +7,7 @@ and saving never re-encode), plus the set of notes that are usable persons, whic
 link resolution asks about for every link and must not decode to answer. A record
 is decoded each time it is read, and nothing decoded is kept: at 100k notes the
 blobs take ~30 MB where the decoded records took ~200 MB. A lean store (the watcher's)
-goes further and keeps only a digest of each plain note's blob once the record cache
+goes further and keeps only a digest of each person's and plain note's blob once the record cache
 holds it, reading it back through a `Backing` the index provides. For the same reason it
 owns `KeyStore`, the watcher's stat keys packed 24 bytes to a note. It never reads
 files and never parses a note (see `parse`).
@@ -142,7 +142,7 @@ def _ring(t: tuple[Any, ...]) -> str | None:
 def digest(blob: bytes) -> int:
     """What a lean store keeps of a record's blob: enough to tell a changed record (a
     60-bit hash, this process's only, never stored: an int of 60 bits takes 32 bytes,
-    one of 64 bits 40)."""
+    a full 64-bit one 36, allocated as 40)."""
     return hash(blob) & _DIGEST_MASK
 
 
@@ -291,7 +291,7 @@ class RecordStore(Mapping[str, NoteRecord]):
 
     def rows(self) -> Iterator[tuple[str, bytes]]:
         """(path, blob) for every note: those read back, then those in memory. (A cache
-        saved in this order lists the plain notes in the order `digests` holds them, so
+        saved in this order lists the records read back in the order `digests` holds them, so
         `backing.rows` can hand out the store's own path strings, not a copy of each.)"""
         if self.digests:
             assert self.backing is not None
@@ -334,7 +334,8 @@ def _unpack(packed: int) -> StatKey:
 class KeyStore(MutableMapping[str, StatKey]):
     """path -> stat key, as a dict of them reads, each key packed in one 192-bit int.
 
-    A key as a tuple of three ints takes ~160 bytes, packed as bytes 64, as an int 56: the
+    A key as a tuple of three ints takes ~160 bytes, packed in bytes 57 (allocated as 64),
+    in an int 52 (allocated as 56): the
     watcher holds one per note for as long as it runs. Reads unpack a fresh tuple."""
 
     __slots__ = ("packed",)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter
 from typing import Any, Generic, Protocol, TypeVar
@@ -439,8 +439,18 @@ class VaultBuilder:
         self._add_notes(changed_records.values())
         others = dict(_read(records, [p for p in persons if self._is_person(p) and p not in changed_records]))  # fmt: skip
         for pp in persons:
-            if self._is_person(pp):
-                r = changed_records[pp] if pp in changed_records else others[pp]
+            r = changed_records[pp] if pp in changed_records else others.get(pp)
+            if r is None and pp in self.by_path and self._is_person(pp):
+                # A lean store could not read it back (the note gone, its event not handled
+                # yet, and the cache rewritten by another kith meanwhile): the contact as
+                # indexed, with what other notes now give it. Its own event comes next.
+                c = self.by_path[pp]
+                own = [i for i in c.interactions if i.source == pp]
+                inter = sorted(own + self.found[pp], key=_interaction_order, reverse=True)
+                c = replace(c, interactions=tuple(inter))
+                self.contacts.put(c)
+                self.by_path[pp] = c
+            elif r is not None and self._is_person(pp):
                 c = self._contact(r)
                 self.contacts.put(c)
                 self.by_path[pp] = c

@@ -829,6 +829,9 @@ class Watcher:
         else:
             log.debug("kith watch: pass failed", exc_info=True)
             self._error(f"{type(e).__name__}: {e}; the watcher goes on")
+        # A pass that failed part way may have left the incremental snapshot half updated:
+        # the next one builds it again from the records (the index itself is consistent).
+        self._built = False
         return self.tick
 
     def _step(self, now: float) -> float:
