@@ -474,7 +474,7 @@ class _Edited:
     """The manifest's word, but for these notes, edited since: all of them persons."""
 
     token: str
-    fresh: dict[str, Any]  # the manifest's, and the edited notes' records
+    fresh: dict[str, Any]  # the manifest's kept records, and those of every note just parsed
     records: list[NoteRecord]
     parsed: int  # notes parsed to find them (the edited ones, and racy ones)
 
@@ -672,9 +672,8 @@ class _Reread:
 
         if self._parser is None:
             self._parser = NoteParser(self.config)
-        keys: list[StatKey | None] = []
-        rec = parse_paths(self._parser, str(self.config.root), [path], keys)[0]
-        return None if keys[0] is None else encode(rec)
+        blob, _, key = _blobs(self._parser, str(self.config.root), [path])[0]
+        return None if key is None else blob
 
     def rows(
         self, wanted: Mapping[str, int], parse_missing: bool = True

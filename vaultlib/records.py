@@ -9,7 +9,7 @@ is decoded each time it is read, and nothing decoded is kept: at 100k notes the
 blobs take ~30 MB where the decoded records took ~200 MB. A lean store (the watcher's)
 goes further and keeps only a digest of each person's and plain note's blob once the record cache
 holds it, reading it back through a `Backing` the index provides. For the same reason it
-owns `KeyStore`, the watcher's stat keys packed 24 bytes to a note. It never reads
+owns `KeyStore`, the watcher's stat keys packed in one int a note. It never reads
 files and never parses a note (see `parse`).
 """
 
@@ -110,11 +110,6 @@ def row_class(rec: NoteRecord) -> int:
     if is_usable_person(rec):
         return ROW_PERSON
     return ROW_PLAIN if rec.kind == NOTE and not rec.problems else ROW_OTHER
-
-
-def is_plain(t: tuple[Any, ...]) -> bool:
-    """Whether a record tuple is a plain note's (see row_class)."""
-    return t[1] == NOTE and not t[10]
 
 
 class Backing(Protocol):
@@ -335,8 +330,8 @@ class KeyStore(MutableMapping[str, StatKey]):
     """path -> stat key, as a dict of them reads, each key packed in one 192-bit int.
 
     A key as a tuple of three ints takes ~160 bytes, packed in bytes 57 (allocated as 64),
-    in an int 52 (allocated as 56): the
-    watcher holds one per note for as long as it runs. Reads unpack a fresh tuple."""
+    in an int 52 (allocated as 56): the watcher holds one per note for as long as it runs.
+    Reads unpack a fresh tuple."""
 
     __slots__ = ("packed",)
 
