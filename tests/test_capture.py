@@ -673,7 +673,7 @@ def test_watcher_does_not_record_a_kith_move_again(vault: Path, log: str) -> Non
     plan = plan_move(config, idx.vault().by_path[NOTE], Writer(vault), "buddy", day=TODAY)
     apply_plan(plan, Writer(vault))
     rec = NoteParser(config).parse(NOTE, (vault / NOTE).read_bytes())
-    changes = moves.find_stage_changes(before, {NOTE: rec}, [NOTE])
+    changes = moves.find_stage_changes(before, lambda p: moves.ring_of(rec), [NOTE])
     assert [(c.old, c.new) for c in changes] == [("lukewarm", "buddy")]
     assert moves.already_recorded(rec, "lukewarm", "buddy")
     assert moves.move_line("lukewarm", "buddy", TODAY) == move_line("lukewarm", "buddy", TODAY)

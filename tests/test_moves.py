@@ -76,7 +76,7 @@ def test_find_stage_changes_only_ring_to_ring(tmp_path: Path) -> None:
     before = {"People/A.md": "lukewarm", "People/B.md": "cold", "People/C.md": "cold",
               "Notes/D.md": "cold", "People/E.md": None}  # fmt: skip
     assert ring_of(after["Notes/D.md"]) is None
-    changes = find_stage_changes(before, after, after)
+    changes = find_stage_changes(before, lambda p: ring_of(after.get(p)), after)
     assert changes == [StageChange("People/A.md", "lukewarm", "strategic")]
 
 

@@ -22,7 +22,7 @@ differs from the next change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -69,16 +69,17 @@ def ring_of(rec: NoteRecord | None) -> str | None:
 
 
 def find_stage_changes(
-    before: Mapping[str, str | None], after: Mapping[str, NoteRecord], paths: Iterable[str]
+    before: Mapping[str, str | None], ring_now: Callable[[str], str | None], paths: Iterable[str]
 ) -> list[StageChange]:
-    """The stage changes among `paths`: a ring in `before` and a different ring in `after`.
+    """The stage changes among `paths`: a ring in `before` and a different one now
+    (`ring_now(path)`: `RecordStore.ring`, or `ring_of` of a record).
 
     A note that gained its first stage, lost it, or stopped being a person is not a move.
     """
     out = []
     for path in sorted(set(paths)):
         old = before.get(path)
-        new = ring_of(after.get(path))
+        new = ring_now(path)
         if old is not None and new is not None and old != new:
             out.append(StageChange(path, old, new))
     return out

@@ -1068,10 +1068,7 @@ class Watcher:
         written: list[str] = []
         problems: list[Problem] = []
         try:
-            store = self.index.records
-            # only those whose ring differs can have moved (read no other person's record)
-            maybe = [p for p, ring in before.items() if store.ring(p) != ring]
-            moved = self._apply_moves(find_stage_changes(before, store, maybe))
+            moved = self._apply_moves(find_stage_changes(before, self.index.records.ring, before))
             vault = self._snapshot()
             written, problems = self._write_reports(vault)
         except VaultNotFound:
@@ -1189,7 +1186,7 @@ class Watcher:
             return []
         todo = {c.path: c for c in changes}
         for p, old in self._retry_moves.items():
-            new = ring_of(self.index.records.get(p))
+            new = self.index.records.ring(p)
             if p not in todo and new is not None and new != old:
                 todo[p] = StageChange(p, old, new)
         self._retry_moves = {}
@@ -1221,14 +1218,13 @@ class Watcher:
         idx = self.index
         record_moves = self.config.record_moves
         before_keys: Mapping[str, tuple[int, int, int] | None] = {}
+        # only persons have a ring (a lean store keeps theirs: no record is read)
+        store = idx.records
         if full:
-            # only persons have a ring (a lean store keeps theirs: no record is read)
-            store = idx.records
             before_rings = {p: store.ring(p) for p in store.persons} if record_moves else {}
         else:
             before_keys = {p: idx.keys.get(p) for p in paths}
-            store = idx.records
-            before_rings = {p: store.ring(p) for p in paths if p in store.persons} if record_moves else {}  # fmt: skip
+            before_rings = {p: store.ring(p) for p in paths} if record_moves else {}
             for p in paths:  # an event is proof of a change: never trust a same-tick stat key
                 idx.keys.pop(p, None)
         before_problems = list(idx.scan_problems)
@@ -1245,7 +1241,7 @@ class Watcher:
             self._seen_since_reconcile = set()
         else:
             self._seen_since_reconcile |= paths
-        moved = self._apply_moves(find_stage_changes(before_rings, idx.records, changed_records))
+        moved = self._apply_moves(find_stage_changes(before_rings, store.ring, changed_records))
         problems_changed = idx.scan_problems != before_problems
         written: list[str] = []
         ran = False
