@@ -232,3 +232,13 @@ def test_resolver_answers_alike_when_names_share_a_key(
                 for p in PATHS] == holding  # fmt: skip
         assert clashing.shared == plain.shared
         assert all((p in clashing) == (p in known) for p in PATHS)
+
+
+@pytest.mark.parametrize("target", [*TARGETS, " Ada Lovelace ", "PEOPLE/ada lovelace.md"])
+def test_a_target_is_filed_under_the_name_of_every_path_it_resolves_to(target: str):
+    """The builder files a note under `target_name` of each link, to find it again when a
+    note of that name appears or goes: it must be the name of what `resolve` answers."""
+    resolver = Resolver([*PEOPLE, *DATED, *OTHER])
+    path, candidates = resolver.resolve(target, "Daily/2026-11-01.md")
+    for hit in [path] if path else candidates:
+        assert links._name(hit) == links.target_name(target)

@@ -165,6 +165,16 @@ class Resolver:
         return None, ()
 
 
+def target_name(target: str) -> str:
+    """The folded basename a link target names, read as `resolve` reads it: `[[ada.MD]]`,
+    `[[/Ada]]` and `[[People\\Ada]]` all name "ada"; for a note path, its basename. Every
+    path `resolve` may answer with for the target has this name."""
+    t = target.strip().replace("\\", "/")
+    if t[-3:].casefold() == ".md":
+        t = t[:-3]
+    return fold_path(t.rpartition("/")[2])
+
+
 def _stem(path: str) -> str:
     return path[:-3] if path.endswith(".md") else path
 

@@ -19,7 +19,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from .config import Config
 from .dates import parse_date
-from .links import Resolver, depends_on_source, fold_path
+from .links import Resolver, depends_on_source, target_name
 from .model import WARNING, Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem
 from .parse import GOAL, PERSON, NoteRecord, display_text, link_target
 from .records import T_DATE, T_HAS_BLOCKS, T_LINKS, T_TAGS, T_TITLE, RecordStore
@@ -56,15 +56,6 @@ def _goal_key(g: Goal) -> tuple[date, str, str]:
 _dated_key = attrgetter("date", "path")
 
 
-def _basename(path: str) -> str:
-    """The resolver's key for the name a note path or a link target ends in: a target is
-    read as the resolver reads it (`[[ada.MD]]`, `[[/Ada]]` and `[[People\\Ada]]` name "ada")."""
-    t = path.strip().replace("\\", "/")
-    if t[-3:].casefold() == ".md":
-        t = t[:-3]
-    return fold_path(t.rsplit("/", 1)[-1])
-
-
 _Key = tuple[Any, ...]
 
 
@@ -88,7 +79,7 @@ class _Days(dict[int, date]):
 
 
 class _Basenames(dict[str, str]):
-    """`_basename` of each link target or person path, for one build or update: targets
+    """`target_name` of each link target or person path, for one build or update: targets
     repeat across notes, and equal names come out as one object."""
 
     def __init__(self) -> None:
@@ -96,7 +87,7 @@ class _Basenames(dict[str, str]):
         self.names: dict[str, str] = {}
 
     def __missing__(self, target: str) -> str:
-        name = _basename(target)
+        name = target_name(target)
         name = self[target] = self.names.setdefault(name, name)
         return name
 
@@ -392,7 +383,7 @@ class VaultBuilder:
                 relink.add(p)
         sources = set(changed)
         persons: set[str] = {p for p in changed if p in self.contacts}
-        for name in {_basename(p) for p in relink}:
+        for name in {target_name(p) for p in relink}:
             sources.update(self.by_name.get(name, ()))
         dated: list[NoteRecord] = []
         # What the sources said before goes first, person by person and name by name: a
