@@ -431,23 +431,22 @@ class VaultBuilder:
         others = dict(_read(records, [p for p in persons if self._is_person(p) and p not in changed_records]))  # fmt: skip
         for pp in persons:
             r = changed_records[pp] if pp in changed_records else others.get(pp)
-            if r is None and pp in self.by_path and self._is_person(pp):
+            old = self.by_path.get(pp)
+            if not self._is_person(pp) or (r is None and old is None):
+                self.contacts.remove(pp)
+                self.by_path.pop(pp, None)
+                continue
+            if r is not None:
+                c = self._contact(r)
+            else:
                 # A lean store could not read it back (the note gone, its event not handled
                 # yet, and the cache rewritten by another kith meanwhile): the contact as
                 # indexed, with what other notes now give it. Its own event comes next.
-                c = self.by_path[pp]
-                own = [i for i in c.interactions if i.source == pp]
-                inter = sorted(own + self.found[pp], key=_interaction_order, reverse=True)
-                c = replace(c, interactions=tuple(inter))
-                self.contacts.put(c)
-                self.by_path[pp] = c
-            elif r is not None and self._is_person(pp):
-                c = self._contact(r)
-                self.contacts.put(c)
-                self.by_path[pp] = c
-            else:
-                self.contacts.remove(pp)
-                self.by_path.pop(pp, None)
+                assert old is not None
+                own = [i for i in old.interactions if i.source == pp]
+                c = replace(old, interactions=self._with_found(pp, own))
+            self.contacts.put(c)
+            self.by_path[pp] = c
         self._forget()
         return self._snapshot()
 
@@ -567,16 +566,18 @@ class VaultBuilder:
             return self.names[hit]
         return display_text(target)
 
+    def _with_found(self, path: str, own: list[Interaction]) -> tuple[Interaction, ...]:
+        """A person's own interactions and those other notes give them, newest first."""
+        own += self.found[path]
+        own.sort(key=_interaction_order, reverse=True)
+        return tuple(own)
+
     def _contact(self, r: NoteRecord) -> Contact:
         p = r.person
         assert p is not None
         path = r.path
         days = self.days
-        inter = [Interaction(days[o], k, dr, s, path, ln) for o, k, dr, s, ln in r.log]
-        found = self.found[path]
-        if found:
-            inter += found
-        inter.sort(key=_interaction_order, reverse=True)
+        inter = self._with_found(path, [Interaction(days[o], k, dr, s, path, ln) for o, k, dr, s, ln in r.log])  # fmt: skip
         moves = tuple([Move(days[o], a, b, path, ln) for o, a, b, ln in sorted(r.moves)])
         return Contact(
             name=p["name"],
@@ -600,7 +601,7 @@ class VaultBuilder:
             interests=tuple(p["interests"]),
             archived=p["archived"],
             added=days[p["created"]] if p["created"] else None,
-            interactions=tuple(inter),
+            interactions=inter,
             moves=moves,
         )
 
@@ -643,9 +644,9 @@ def patch_persons(vault: Vault, records: Iterable[NoteRecord], paths: Iterable[s
     contacts = list(vault.contacts)
     blocks = set(vault.block_notes)
     problems = [p for p in vault.problems if p.path not in changed]
+    b.found = _Found(vault.by_path)
     for r in records:
         old = by_path[r.path]
-        b.found = _Found(vault.by_path)
         c = b._contact(r)
         contacts[next(i for i, x in enumerate(contacts) if x is old)] = c  # same name: same place
         by_path[r.path] = c
