@@ -5,6 +5,7 @@ answer narrower questions while a change is being made, on a vault the generator
 (`python -m benchmarks.genvault --size large DIR`), and print one line each:
 
     python -m benchmarks.probes watch VAULT [--poll]   # ready / 3 log-line edits / idle save
+    python -m benchmarks.probes memory VAULT [--top N] # the watcher's index and snapshot in memory
     python -m benchmarks.probes parse VAULT            # parse CPU per note, one process
     python -m benchmarks.probes build VAULT            # vault build CPU, best of 4
     python -m benchmarks.probes bulk N                 # one person linked from N notes, all changed
@@ -102,6 +103,38 @@ def parse(vault: str) -> None:
           f"({len(paths)} notes)")  # fmt: skip
 
 
+def memory(vault: str, top: int) -> None:
+    """What the watcher holds before its first report: RSS after its lean index and its
+    tracked build (from the record cache, which `kith index` writes first), the live
+    memory of every person's record decoded at once, and with `top` the largest
+    allocations by line (tracemalloc, which makes the RSS figures larger)."""
+    import tracemalloc
+
+    import cli  # noqa: F401 -- what the watcher has imported before it indexes
+    from vaultlib import watch  # noqa: F401
+    from vaultlib.config import load_config
+    from vaultlib.index import build_index
+    from vaultlib.records import KeyStore
+
+    if top:
+        tracemalloc.start()
+    idx = build_index(load_config(Path(vault)), lean=True)
+    store = idx.records
+    idx.keys = KeyStore(idx.keys)  # as the watcher packs them
+    idx.vault(track=True)
+    gc.collect()
+    print(f"index and tracked build: {_memory(os.getpid())}")
+    if top:
+        for stat in tracemalloc.take_snapshot().statistics("lineno")[:top]:
+            print(f"  {stat}")
+    else:
+        tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    persons = [r for _, r in store.read(store.persons)]
+    size = tracemalloc.get_traced_memory()[0] - before
+    print(f"{len(persons)} persons decoded: {size / 1e6:.1f} MB live")
+
+
 def build(vault: str) -> None:
     """CPU of a full vault build from the record cache, best of 4."""
     from vaultlib.config import load_config
@@ -173,12 +206,17 @@ def main(argv: list[str] | None = None) -> None:
     w.add_argument("--poll", action="store_true")
     for name in ("parse", "build", "rename"):
         sub.add_parser(name).add_argument("vault")
+    m = sub.add_parser("memory")
+    m.add_argument("vault")
+    m.add_argument("--top", type=int, default=0)
     sub.add_parser("bulk").add_argument("n", type=int)
     args = ap.parse_args(argv)
     if args.probe == "watch":
         watch(args.vault, args.poll)
     elif args.probe == "bulk":
         bulk(args.n)
+    elif args.probe == "memory":
+        memory(args.vault, args.top)
     else:
         {"parse": parse, "build": build, "rename": rename}[args.probe](args.vault)
 

@@ -23,6 +23,14 @@ def test_bulk_update_probe(capsys: pytest.CaptureFixture[str]) -> None:
                         capsys.readouterr().out)  # fmt: skip
 
 
+def test_memory_probe(vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    probes.main(["memory", str(vault), "--top", "2"])
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"index and tracked build: RSS \d+ MB, HWM \d+ MB", lines[0])
+    assert len(lines) == 4 and all(line.startswith("  ") for line in lines[1:3])
+    assert re.fullmatch(r"\d+ persons decoded: \d+\.\d MB live", lines[3])
+
+
 def test_parse_and_build_probes(vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
     probes.main(["parse", str(vault)])
     probes.main(["build", str(vault)])
