@@ -792,9 +792,7 @@ class NoteParser:
                     rec.problems.append(Problem(path, key_lines.get(key), f"date '{value}' is not a date; the note is not dated, so its links are not contact",
                                                 "use YYYY-MM-DD", WARNING))  # fmt: skip
             return rec
-        body = visible_text(text[body_offset:])  # _note_body, inline
-        if rec.has_blocks:
-            body = _without_blocks(text, path, body, body_line)
+        body = _note_body(text, path, body_offset, body_line, rec.has_blocks)
         sorted_tags, note_dir = _tag_facts(fm_tags)
         body_tags = _body_tags(body)
         rec.tags = tuple(sorted(fm_tags | body_tags)) if body_tags else sorted_tags
