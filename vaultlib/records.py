@@ -96,6 +96,18 @@ def same_record(a: bytes, b: bytes) -> bool:
         return False
 
 
+def readable(path: str, blob: bytes) -> NoteRecord | tuple[Any, ...]:
+    """A record as a pass over every note reads it at the least cost: a plain note (kind
+    NOTE, no problems: most of a vault) as its raw tuple (read it with the T_ positions),
+    any other as a NoteRecord (with `path`'s string, not the blob's copy)."""
+    t = marshal.loads(blob)
+    if t[1] == NOTE and not t[10]:
+        return t
+    rec = NoteRecord.from_tuple(t)
+    rec.path = path
+    return rec
+
+
 # Where NoteRecord.to_tuple() puts what a plain note has (tests check these against it).
 T_DATE, T_TITLE, T_TAGS, T_LINKS, T_HAS_BLOCKS = 2, 3, 4, 9, 11
 
@@ -297,16 +309,8 @@ class RecordStore(Mapping[str, NoteRecord]):
         """(path, record) for every note, for one pass over the vault at the least cost: a
         plain note (kind NOTE, no problems: most of a vault) comes as its raw tuple (read it
         with the T_ positions), any other as a NoteRecord."""
-        loads = marshal.loads
-        from_tuple = NoteRecord.from_tuple
         for path, blob in self.rows():
-            t = loads(blob)
-            if t[1] == NOTE and not t[10]:
-                yield path, t
-            else:
-                rec = from_tuple(t)
-                rec.path = path
-                yield path, rec
+            yield path, readable(path, blob)
 
     def tuples(self) -> Iterator[tuple[str, Any]]:
         """(path, record tuple) for every note, decoded one at a time."""

@@ -274,6 +274,8 @@ class VaultBuilder:
         self.blocks: set[str] = set()
         self.extra: list[Problem] = []
         self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
+        self._streaming = False  # see `start`
+        self._people: list[str] = []  # the persons taken, in order (see `start`)
         self._live_persons = False
         self.names: dict[str, str] = {}  # person -> name, for introduced_by and knows
         self._shared: dict[Any, Any] = {}  # one copy of each tuple the maps hold
@@ -282,39 +284,62 @@ class VaultBuilder:
     def build(self, extra_problems: Iterable[Problem] = ()) -> Vault:
         """The snapshot of every record, from scratch, reading each record once (a record
         store decodes on every read, and nothing but persons is kept meanwhile)."""
-        self._reset()
         records = self.records
-        self.extra = list(extra_problems)
-        self.resolver = Resolver(records)
+        self.start(records)
+        take = self.take
+        for path, r in records.each() if isinstance(records, RecordStore) else records.items():
+            take(path, r)
+        return self.finish(extra_problems)
+
+    def start(self, paths: Iterable[str], *, streaming: bool = False) -> None:
+        """Begin a build from scratch over the notes at these paths (all of them, as the
+        records will hold them), which `take` is then given one by one and `finish` ends.
+
+        `streaming`: records are taken as they are parsed, before the last has been: which
+        notes are persons is not yet known, so a link is recorded for whatever note it
+        reaches, and `finish` keeps what reached persons (what the index does on a cold
+        run, building while its workers parse)."""
+        assert not (streaming and self.track)
+        self._reset()
+        self.resolver = Resolver(paths)
         self.persons = self._person_paths()
-        persons = self.persons
+        self._streaming = streaming
         # Persons are read again when their contact is made: holding 10k decoded person
         # records through the pass over every note cost ~20 MB at its peak.
-        people: list[str] = []
-        each = records.each() if isinstance(records, RecordStore) else records.items()
-        for path, r in each:
-            if type(r) is tuple:  # a plain note, as the store keeps it: read inline
-                if r[T_HAS_BLOCKS]:
-                    self.blocks.add(path)
-                o = r[T_DATE]
-                if o is not None:
-                    if r[T_TAGS]:
-                        self._add_dated(path, o, r[T_TITLE], r[T_TAGS])
-                    self._link_note(path, o, r[T_LINKS])
-                continue
-            assert isinstance(r, NoteRecord)
-            self._add_notes((r,))
-            if path in persons:
-                people.append(path)
-                self.names[path] = r.person["name"]  # type: ignore[index]
-                if self.track:
-                    self._index_names(path, _names_known(r, self._bases))
-            elif r.date is not None:
-                self._resolve_links((r,))
-        for path, r in _read(records, people):  # once every link is resolved
+        self._people = []
+
+    def take(self, path: str, r: NoteRecord | tuple[Any, ...]) -> None:
+        """One note's record (a plain note's as its raw tuple, see RecordStore.each)."""
+        if type(r) is tuple:  # a plain note, as the store keeps it: read inline
+            if r[T_HAS_BLOCKS]:
+                self.blocks.add(path)
+            o = r[T_DATE]
+            if o is not None:
+                if r[T_TAGS]:
+                    self._add_dated(path, o, r[T_TITLE], r[T_TAGS])
+                self._link_note(path, o, r[T_LINKS])
+            return
+        assert isinstance(r, NoteRecord)
+        self._add_notes((r,))
+        if path in self.persons:
+            self._people.append(path)
+            self.names[path] = r.person["name"]  # type: ignore[index]
+            if self.track:
+                self._index_names(path, _names_known(r, self._bases))
+        elif r.date is not None:
+            self._resolve_links((r,))
+
+    def finish(self, extra_problems: Iterable[Problem] = ()) -> Vault:
+        """The snapshot, once every record was taken: the contacts, then the rest."""
+        self.extra = list(extra_problems)
+        if self._streaming:  # what links reached is known now: see `start`
+            self._streaming = False
+            self.reach = {}
+        for path, r in _read(self.records, self._people):  # once every link is resolved
             c = self._contact(r)
             self.contacts.put(c)
             self.by_path[path] = c
+        self._people = []
         self.built = True
         self._forget()
         v = self._snapshot()
@@ -496,7 +521,7 @@ class VaultBuilder:
         path, candidates = self.resolver.resolve(target, source)
         if path is None:
             hit: str | tuple[str, ...] = candidates
-        elif self._is_person(path):
+        elif self._streaming or self._is_person(path):
             hit = path
         else:
             hit = ()

@@ -1,0 +1,118 @@
+"""A cold index on worker processes: the records equal those one process parses, the vault
+built while they come in equals a full build, and a worker that fails or dies stops the
+run with an error instead of leaving it waiting."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from test_vault_build_equivalence import same
+
+from vaultlib import index as index_mod
+from vaultlib.config import load_config
+from vaultlib.index import build_index, parse_blobs
+from vaultlib.scan import scan_keys
+from vaultlib.vault import VaultBuilder
+
+# Persons before and after the notes that link them (in path order, the order they are
+# parsed in), a person outside the people folder, a broken one, links to notes that are
+# not persons, an ambiguous link, a person who knows others, goals, blocks, problems.
+FILES = {
+    "A-first/2026-11-01 Sync.md": "---\npeople: ['[[Ada]]', '[[Zed]]']\n---\n- call with [[Home]]\n",
+    "Daily/2026-11-02.md": "- lunch with [[Ada]] and [[Ben]] #give\n- [[Twin]] and [[Broken]]\n",
+    "Daily/2026-11-03.md": "- coffee with [[Zed]]\n- saw [[Nobody]]\n",
+    "Goals/Funnel.md": "---\ntype: goal\nmetric: moves\ntarget: 2\ndeadline: 2026-12-31\n---\n",
+    "Home.md": "Links [[Ada]] <!-- kith:overdue -->\n<!-- /kith:overdue -->\n",
+    "Notes/Twin.md": "one\n",
+    "Other/Twin.md": "two\n",
+    "Notes/Zed.md": "---\ntype: person\nstage: cold\n---\n## Log\n- 2026-10-01 call: hi\n",
+    "People/Ada.md": "---\nstage: buddy\nknows: ['[[Ben]]', '[[Home]]']\n---\n## Log\n- 2026-11-01 call: x\n",
+    "People/Ben.md": "---\nstage: cold\nintroduced_by: '[[Zed]]'\n---\n",
+    "People/Broken.md": "---\nstage: [\n---\n",
+    "Zz/2026-11-04 Later.md": "- dinner with [[Ben]] and [[Ada]]\n",
+}
+
+
+@pytest.fixture
+def vault(tmp_path: Path, make_vault, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The vault above, with chunks of two notes and workers for any number of notes."""
+    monkeypatch.setattr(index_mod, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(index_mod, "CHUNK", 2)
+    return make_vault(tmp_path / "v", FILES)
+
+
+def test_workers_give_the_records_one_process_gives(vault: Path):
+    config = load_config(vault)
+    paths = sorted(scan_keys(config, stat_notes=False)[0])
+    parallel = list(parse_blobs(config, paths, jobs=3))
+    single = list(parse_blobs(config, paths, jobs=1))
+    assert [(blob, cls) for blob, cls, _ in parallel] == [(blob, cls) for blob, cls, _ in single]
+    assert [key for *_, key in parallel] == [key for *_, key in single]
+    assert all(key is not None for *_, key in parallel)
+
+
+def test_a_cold_index_builds_while_parsing_and_equals_a_full_build(vault: Path):
+    idx = build_index(load_config(vault), rebuild=True, jobs=2)
+    assert idx._streamed is not None  # the vault was built as the records came in
+    streamed = idx.vault()
+    same(streamed, VaultBuilder(idx.config, idx.records, track=False).build())
+    ada = streamed.by_path["People/Ada.md"]
+    assert {i.source for i in ada.interactions} == {
+        "People/Ada.md", "A-first/2026-11-01 Sync.md", "Daily/2026-11-02.md",
+        "Zz/2026-11-04 Later.md",
+    }  # fmt: skip
+    assert ada.knows == ("Ben", "Home")  # a known name that is no person stays as written
+    assert streamed.by_path["People/Ben.md"].introduced_by == ("Zed",)
+    assert "People/Broken.md" not in streamed.by_path
+    # and what it stored is what the next run loads
+    again = build_index(load_config(vault))
+    assert again.stats.parsed == 0
+    same(again.vault(), streamed)
+
+
+def test_a_note_gone_between_scan_and_reading_is_dropped_from_a_streamed_index(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+):
+    listed = index_mod.scan_keys
+
+    def scan_then_delete(config, **kw):
+        found = listed(config, **kw)
+        os.unlink(vault / "People/Ben.md")  # listed, gone before a worker reads it
+        return found
+
+    monkeypatch.setattr(index_mod, "scan_keys", scan_then_delete)
+    idx = build_index(load_config(vault), rebuild=True, jobs=2)
+    assert "People/Ben.md" not in idx.records and "People/Ben.md" not in idx.keys
+    assert idx._streamed is None  # built from the records instead: Ben is not among them
+    v = idx.vault()
+    same(v, VaultBuilder(idx.config, idx.records, track=False).build())
+    assert "People/Ben.md" not in v.by_path
+
+
+fork_only = pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork",
+    reason="the failure is patched into this process, which only a forked worker inherits",
+)
+
+
+@fork_only
+def test_a_worker_that_fails_stops_the_run(vault: Path, monkeypatch: pytest.MonkeyPatch):
+    def fail(root: str, paths: list[str]):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(index_mod, "_parse_chunk", fail)
+    with pytest.raises(RuntimeError, match="MemoryError: out of memory"):
+        build_index(load_config(vault), rebuild=True, jobs=2)
+
+
+@fork_only
+def test_a_worker_that_dies_stops_the_run(vault: Path, monkeypatch: pytest.MonkeyPatch):
+    def die(root: str, paths: list[str]):
+        os._exit(3)
+
+    monkeypatch.setattr(index_mod, "_parse_chunk", die)
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        build_index(load_config(vault), rebuild=True, jobs=2)
