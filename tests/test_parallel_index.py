@@ -4,14 +4,17 @@ run with an error instead of leaving it waiting."""
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing
 import os
 from pathlib import Path
 
 import pytest
+from test_index import backdate
 from test_vault_build_equivalence import same
 
 from vaultlib import index as index_mod
+from vaultlib.cache import CACHE_FILE, load_cache
 from vaultlib.config import load_config
 from vaultlib.index import build_index, parse_blobs
 from vaultlib.scan import scan_keys
@@ -116,3 +119,69 @@ def test_a_worker_that_dies_stops_the_run(vault: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(index_mod, "_parse_chunk", die)
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         build_index(load_config(vault), rebuild=True, jobs=2)
+
+
+def cache_rows(vault: Path) -> dict:
+    """path -> (size, mtime, ctime, record, row class), the record decoded (two processes
+    may spell one record differently: see same_record)."""
+    written_ns, rows = load_cache(vault / ".kith", load_config(vault).fingerprint())
+    assert rows, "no usable record cache"
+    return {p: (*row[:3], marshal.loads(row[3]), row[4]) for p, row in rows.items()}
+
+
+def test_a_cold_index_writes_the_cache_its_workers_encoded(vault: Path):
+    """The workers encode the record cache's chunks; the file holds what one process
+    parsing and saving every note writes (the same rows, in the same order)."""
+    backdate(vault)  # (a note saved within the last two seconds is parsed again anyway)
+    build_index(load_config(vault), rebuild=True, jobs=1)
+    single = cache_rows(vault)
+    idx = build_index(load_config(vault), rebuild=True, jobs=2)
+    parallel = cache_rows(vault)
+    assert list(parallel.items()) == list(single.items())
+    assert idx.keys == {p: row[:3] for p, row in parallel.items()}
+    assert [p.name for p in (vault / ".kith/cache").iterdir() if p.name.endswith(".tmp")] == []
+    assert build_index(load_config(vault)).stats.parsed == 0  # the next run trusts it
+
+
+def test_a_note_gone_mid_run_leaves_no_row_in_the_cache(vault: Path, monkeypatch):
+    listed = index_mod.scan_keys
+
+    def scan_then_delete(config, **kw):
+        found = listed(config, **kw)
+        os.unlink(vault / "Notes/Twin.md")
+        return found
+
+    monkeypatch.setattr(index_mod, "scan_keys", scan_then_delete)
+    build_index(load_config(vault), rebuild=True, jobs=2)
+    rows = cache_rows(vault)
+    assert "Notes/Twin.md" not in rows and len(rows) == len(FILES) - 1
+    assert [p.name for p in (vault / ".kith/cache").iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_cold_index_stopped_part_way_leaves_the_cache_as_it_was(vault: Path, monkeypatch):
+    build_index(load_config(vault), rebuild=True, jobs=2)
+    before = (vault / ".kith/cache" / CACHE_FILE).read_bytes()
+    taken = []
+
+    def interrupted(self, path, r):
+        taken.append(path)
+        if len(taken) == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(VaultBuilder, "take", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(load_config(vault), rebuild=True, jobs=2)
+    assert (vault / ".kith/cache" / CACHE_FILE).read_bytes() == before
+    assert [p.name for p in (vault / ".kith/cache").iterdir()] == [CACHE_FILE]
+
+
+def test_a_cold_index_that_cannot_write_the_cache_says_so(vault: Path, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (vault / ".kith").symlink_to(outside, target_is_directory=True)
+    idx = build_index(load_config(vault), rebuild=True, jobs=2)
+    v = idx.vault()
+    assert [(p.path, p.severity) for p in v.problems if p.path == ".kith/cache"] == [
+        (".kith/cache", "warning")
+    ]
+    assert list(outside.iterdir()) == []
+    assert "People/Ada.md" in v.by_path

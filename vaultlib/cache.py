@@ -91,27 +91,52 @@ def write_cache_file(state_dir: Path, name: str, fingerprint: str, extra: Any, b
 
 
 def _write_atomically(state_dir: Path, name: str, write: Callable[[BinaryIO], object]) -> None:
-    folder = state_dir / "cache"
-    if state_dir.is_symlink() or folder.is_symlink():
-        raise OSError(f"{folder} is a symbolic link; kith does not write through links")
-    # Never `parents=True`: a vault that vanished meanwhile must not be recreated.
-    state_dir.mkdir(exist_ok=True)
-    folder.mkdir(exist_ok=True)
-    import tempfile  # here: a run that writes nothing need not import it (nor shutil, random)
-
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kith-", suffix=".tmp")
+    out = _AtomicFile(state_dir, name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            # No fsync: the cache is disposable, and a torn or empty one after a crash
-            # fails to load and is rebuilt. (fsync of ~30 MB cost seconds per save.)
-            write(f)
-        os.replace(tmp, folder / name)
+        write(out.file)
     except BaseException:
+        out.abort()
+        raise
+    out.commit()
+
+
+class _AtomicFile:
+    """A cache file being written: a temporary file beside it until `commit` renames it into
+    place (`abort` removes it). Opening raises OSError when the state folder is a link,
+    cannot be made, or is not writable."""
+
+    def __init__(self, state_dir: Path, name: str) -> None:
+        folder = state_dir / "cache"
+        if state_dir.is_symlink() or folder.is_symlink():
+            raise OSError(f"{folder} is a symbolic link; kith does not write through links")
+        # Never `parents=True`: a vault that vanished meanwhile must not be recreated.
+        state_dir.mkdir(exist_ok=True)
+        folder.mkdir(exist_ok=True)
+        import tempfile  # here: a run that writes nothing need not import it (nor shutil, random)
+
+        fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=".kith-", suffix=".tmp")
+        self._dest = folder / name
+        # No fsync: the cache is disposable, and a torn or empty one after a crash fails
+        # to load and is rebuilt. (fsync of ~30 MB cost seconds per save.)
+        self.file: BinaryIO = os.fdopen(fd, "wb")
+
+    def commit(self) -> None:
         try:
-            os.unlink(tmp)
+            self.file.close()
+            os.replace(self._tmp, self._dest)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        try:
+            self.file.close()
         except OSError:
             pass
-        raise
+        try:
+            os.unlink(self._tmp)
+        except OSError:
+            pass
 
 
 # The record cache is written in chunks, each a length-prefixed marshal dump of a list of
@@ -237,26 +262,56 @@ def save_cache(state_dir: Path, fingerprint: str, written_ns: int,
     rows: Iterable[tuple[Any, ...]] = (
         ((p, *e) for p, e in entries.items()) if isinstance(entries, Mapping) else entries
     )
-
-    def write(f: BinaryIO) -> None:
-        _write_chunk(f, (CACHE_FORMAT, _kith_stamp(), fingerprint, written_ns))
+    out = CacheWriter(state_dir, fingerprint, written_ns)
+    try:
         chunk: list[tuple[Any, ...]] = []
         size = 0
         for row in rows:
             chunk.append(row)
             size += len(row[4])
             if len(chunk) == _ROWS_PER_CHUNK or size > _BYTES_PER_CHUNK:
-                _write_chunk(f, chunk)
+                out.add(encode_chunk(chunk))
                 chunk = []
                 size = 0
         if chunk:
-            _write_chunk(f, chunk)
-        f.write(bytes(_LEN))  # the end
+            out.add(encode_chunk(chunk))
+    except BaseException:
+        out.abort()
+        raise
+    out.commit()
 
-    _write_atomically(state_dir, CACHE_FILE, write)
+
+class CacheWriter:
+    """The record cache, written a chunk at a time (each from `encode_chunk`) by whoever has
+    the rows: `save_cache`, or a cold index as its workers send chunks they encoded.
+    Nothing replaces the cache until `commit`; `abort` leaves it as it was. Raises OSError
+    as save_cache does."""
+
+    def __init__(self, state_dir: Path, fingerprint: str, written_ns: int) -> None:
+        self._out = _AtomicFile(state_dir, CACHE_FILE)
+        self.add(encode_chunk((CACHE_FORMAT, _kith_stamp(), fingerprint, written_ns)))
+
+    def add(self, chunk: bytes | memoryview) -> None:
+        try:
+            self._out.file.write(chunk)
+        except BaseException:
+            self._out.abort()
+            raise
+
+    def commit(self) -> None:
+        self.add(bytes(_LEN))  # the end
+        self._out.commit()
+
+    def abort(self) -> None:
+        self._out.abort()
 
 
-def _write_chunk(f: BinaryIO, value: Any) -> None:
+def encode_chunk(value: Any) -> bytes:
+    """A chunk of the record cache as written: its head (length, CRC), then its dump."""
     data = marshal.dumps(value)
-    f.write(len(data).to_bytes(5, "little") + (zlib.crc32(data) & 0xFFFFFF).to_bytes(3, "little"))
-    f.write(data)
+    return (len(data).to_bytes(5, "little") + (zlib.crc32(data) & 0xFFFFFF).to_bytes(3, "little")
+            + data)  # fmt: skip
+
+
+# How many bytes of an encoded chunk its head takes (see encode_chunk)
+CHUNK_HEAD = _LEN

@@ -25,11 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import (
     CACHE_FILE,
+    CHUNK_HEAD,
     MANIFEST_FILE,
     SNAPSHOT_FILE,
     CacheFile,
     CacheUnusable,
+    CacheWriter,
     cache_path,
+    encode_chunk,
     iter_cache,
     open_cache,
     read_cache_file,
@@ -400,39 +403,67 @@ def parse_paths(
 
 
 Parsed = tuple[bytes, int, "StatKey | None"]  # (record blob, its row class, stat key)
+# A note parsed, as a record cache row: (path, size, mtime_ns, ctime_ns, blob, row class);
+# the stat key is (None, None, None) for a note gone before it could be read.
+Row = tuple[str, Any, Any, Any, bytes, int]
+_GONE = (None, None, None)
+
+
+def _rows(parser: NoteParser, root: str, paths: list[str]) -> list[Row]:
+    keys: list[StatKey | None] = []
+    recs = parse_paths(parser, root, paths, keys)
+    return [(r.path, *(k or _GONE), encode(r), row_class(r)) for r, k in zip(recs, keys)]
 
 
 def _blobs(parser: NoteParser, root: str, paths: list[str]) -> list[Parsed]:
-    keys: list[StatKey | None] = []
-    recs = parse_paths(parser, root, paths, keys)
-    return [(encode(r), row_class(r), k) for r, k in zip(recs, keys)]
+    return [(row[4], row[5], _key(row)) for row in _rows(parser, root, paths)]
 
 
-def _parse_chunk(root: str, paths: list[str]) -> list[Parsed]:
+def _key(row: Row) -> StatKey | None:
+    return None if row[1] is None else (row[1], row[2], row[3])
+
+
+def _parse_chunk(root: str, paths: list[str]) -> bytes:
+    """What a worker sends for a chunk of paths: their rows, encoded as the record cache
+    stores a chunk."""
     assert _worker_parser is not None
-    return _blobs(_worker_parser, root, paths)
+    return encode_chunk(_rows(_worker_parser, root, paths))
 
 
 def parse_blobs(config: Config, paths: list[str], jobs: int | None = None) -> Iterator[Parsed]:
-    """(encoded record, its row class, stat key as read) for each path, in order, each as
-    soon as it is parsed: on every core when there are many (see `_parallel`)."""
+    """(encoded record, its row class, stat key as read) for each path, in order."""
+    for _, rows in parse_chunks(config, paths, jobs):
+        for row in rows:
+            yield row[4], row[5], _key(row)
+
+
+def parse_chunks(
+    config: Config, paths: list[str], jobs: int | None = None
+) -> Iterator[tuple[memoryview | None, list[Row]]]:
+    """The notes at these paths parsed, a chunk of rows at a time, in order, each chunk as
+    soon as it is parsed: on every core when there are many (see `_parallel`), when each
+    chunk also comes encoded as the record cache stores it (else None)."""
     from .parse import NoteParser
 
     root = str(config.root)
     cpus = jobs or os.cpu_count() or 1
     if len(paths) < PARALLEL_MIN or cpus < 2:
-        yield from _blobs(NoteParser(config), root, paths)
+        yield None, _rows(NoteParser(config), root, paths)
     else:
         yield from _parallel(config, root, paths, cpus)
 
 
-def _parallel(config: Config, root: str, paths: list[str], n: int) -> Iterator[Parsed]:
-    """parse_blobs on n worker processes. Each parses every n-th chunk of the paths and
-    sends each chunk's results, as one marshal dump, down a pipe of its own, made large
-    enough to hold many: a worker seldom waits for this process, which may be busy with
-    what came before (building the vault from it), and never for a thread of this
-    process to hand it work. (Through a process pool, both kept the workers idle for
-    ~10% of a cold run.) Workers also stat the notes they open, so a full scan need not."""
+def _parallel(
+    config: Config, root: str, paths: list[str], n: int
+) -> Iterator[tuple[memoryview, list[Row]]]:
+    """parse_chunks on n worker processes. Each parses every n-th chunk of the paths and
+    sends it, encoded as the record cache stores it (a cold index writes the cache from
+    what they send), after a "+" (a "!" and a message when it failed), down a pipe of
+    its own made large enough to hold many: a worker seldom waits for this process,
+    which may be busy with what came before (building the vault from it), and never
+    for a thread of this process to hand it work. (Through a process pool, both kept
+    the workers idle for ~10% of a cold run.) Workers also stat the notes they open,
+    so a full scan need not."""
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -460,13 +491,14 @@ def _parallel(config: Config, root: str, paths: list[str], n: int) -> Iterator[P
                     except EOFError:
                         del receivers[recv]  # it finished, or died: see below
                         continue
-                    if data[:1] == b"!":  # (no marshal dump starts with "!")
+                    if data[:1] != b"+":
                         raise RuntimeError(f"a parsing process failed: {data[1:].decode()}")
                     ready[expect[i]] = data
                     expect[i] += n
                 if k not in ready and not receivers:
                     raise RuntimeError("a parsing process stopped unexpectedly")
-            yield from marshal.loads(ready.pop(k))
+            chunk = memoryview(ready.pop(k))[1:]
+            yield chunk, marshal.loads(chunk[CHUNK_HEAD:])
     finally:
         for w in workers:
             if w.is_alive():
@@ -492,7 +524,7 @@ def _worker(config: Config, root: str, chunks: list[list[str]], first: int, step
     _init_worker(config)
     try:
         for k in range(first, len(chunks), step):
-            send.send_bytes(marshal.dumps(_parse_chunk(root, chunks[k])))
+            send.send_bytes(b"+" + _parse_chunk(root, chunks[k]))
     except Exception as e:  # a bug, or memory: said in the parent, which raises it
         send.send_bytes(b"!" + f"{type(e).__name__}: {e}".encode())
         raise
@@ -679,29 +711,36 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
             rows_read = removed = 0
         stats.unchanged = len(store)
         to_parse = [p for p in sorted(keys) if p not in store]
-        # With every note to parse on every core, the vault is built as their records come
-        # in (see _stream): the one core the build takes afterwards is a third of the run.
-        stream = not lean and not store and not old and len(to_parse) >= PARALLEL_MIN
-        builder: VaultBuilder | None = None
-        for path, (blob, cls, read_key) in zip(to_parse, parse_blobs(idx.config, to_parse, jobs)):
-            key = keys[path] or read_key
-            if key is None:
-                stream = False  # gone between the scan and the reading: not among the paths
-                builder = None
-                continue
-            final[path] = key
-            if path not in old:
-                stats.added += 1
-            elif type(old[path]) is bytes and same_record(old[path], blob):
-                stats.unchanged += 1
-            else:
-                stats.modified += 1
-            put(path, blob, cls)
-            if stream:
-                if builder is None:  # once the workers are busy
-                    builder = _stream(idx.config, store, to_parse)
-                builder.take(path, readable(path, blob))
-    idx._streamed = builder
+        cold = None
+        if not lean and not store and not old and len(to_parse) >= PARALLEL_MIN:
+            # with no stat key taken, a row's key is the one to save: see _Cold
+            cold = _Cold(idx, to_parse, write=save and not any(keys.values()))
+        try:
+            for encoded, rows in parse_chunks(idx.config, to_parse, jobs):
+                for path, size, mtime, ctime, blob, cls in rows:
+                    key = keys[path] or (None if size is None else (size, mtime, ctime))
+                    if key is None:  # gone between the scan and the reading
+                        if cold is not None:
+                            cold.stop()
+                            cold = None
+                        continue
+                    final[path] = key
+                    if path not in old:
+                        stats.added += 1
+                    elif type(old[path]) is bytes and same_record(old[path], blob):
+                        stats.unchanged += 1
+                    else:
+                        stats.modified += 1
+                    put(path, blob, cls)
+                    if cold is not None:
+                        cold.take(path, blob)
+                if cold is not None:
+                    cold.add(encoded)
+        except BaseException:
+            if cold is not None:
+                cold.stop()
+            raise
+    idx._streamed = cold.builder if cold is not None else None
     if rows_read:  # one string per path: the store's (from the cache) in the keys too
         idx.keys = final = {p: final[p] for p in store}
     stats.parsed = len(to_parse)
@@ -710,20 +749,70 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
     idx._snapshot_due = save
     if save and (to_parse or removed or not rows_read):
         try:
-            save_index(idx, idx._scan_ns)
+            if cold is None or not cold.commit():
+                save_index(idx, idx._scan_ns)
         except OSError as e:
             idx._snapshot_due = False
             idx.scan_problems.append(Problem(".kith/cache", None, f"could not save the index cache ({e})",
                                              "kith works without it, only slower; check the vault is writable", WARNING))  # fmt: skip
 
 
-def _stream(config: Config, store: RecordStore, paths: list[str]) -> VaultBuilder:
-    """A one-shot builder started over these paths, taking records as they are parsed."""
-    from .vault import VaultBuilder
+class _Cold:
+    """What a cold run (every note to parse, on every core) does with the workers' chunks
+    as they come in, besides keeping their records: it builds the vault from them (see
+    VaultBuilder.start), and with `write` it writes the record cache from the chunks as
+    the workers encoded them. Done after the workers, both took one core while the other
+    idled (~40% of the run at 110k notes). Both stop for good when a note turns out to be
+    gone (`stop`): it is not among the paths the builder resolves links against, and its
+    row holds no stat key."""
 
-    builder = VaultBuilder(config, store, track=False)
-    builder.start(paths, streaming=True)
-    return builder
+    def __init__(self, idx: Index, paths: list[str], *, write: bool) -> None:
+        self.idx = idx
+        self.paths = paths
+        self.builder: VaultBuilder | None = None
+        self.writer: CacheWriter | None = None
+        if write:
+            config = idx.config
+            try:
+                self.writer = CacheWriter(config.state_dir, config.fingerprint(),
+                                          idx._scan_ns or time.time_ns())  # fmt: skip
+            except OSError:
+                pass  # save_index says what is wrong
+
+    def take(self, path: str, blob: bytes) -> None:
+        if self.builder is None:  # now that the workers are busy
+            from .vault import VaultBuilder
+
+            self.builder = VaultBuilder(self.idx.config, self.idx._records, track=False)
+            self.builder.start(self.paths, streaming=True)
+        self.builder.take(path, readable(path, blob))
+
+    def add(self, encoded: memoryview | None) -> None:
+        """A chunk, as the record cache stores it (None: parsed here, not encoded)."""
+        if self.writer is None:
+            return
+        if encoded is None:
+            self.writer.abort()
+            self.writer = None
+            return
+        try:
+            self.writer.add(encoded)
+        except OSError:
+            self.writer = None  # (it removed what it wrote) save_index says what is wrong
+
+    def stop(self) -> None:
+        self.builder = None
+        if self.writer is not None:
+            self.writer.abort()
+            self.writer = None
+
+    def commit(self) -> bool:
+        """Put the record cache written in place; False if none was (save_index must)."""
+        if self.writer is None:
+            return False
+        writer, self.writer = self.writer, None
+        writer.commit()
+        return True
 
 
 def save_index(idx: Index, written_ns: int | None = None) -> None:
