@@ -8,6 +8,7 @@ answer narrower questions while a change is being made, on a vault the generator
     python -m benchmarks.probes memory VAULT [--top N] # the watcher's index and snapshot in memory
     python -m benchmarks.probes parse VAULT            # parse CPU per note, one process
     python -m benchmarks.probes build VAULT            # vault build CPU, best of 4
+    python -m benchmarks.probes cold VAULT             # a cold index's phases, 3 runs
     python -m benchmarks.probes bulk N                 # one person linked from N notes, all changed
     python -m benchmarks.probes rename VAULT           # watcher pass for a renamed folder
 
@@ -147,6 +148,32 @@ def build(vault: str) -> None:
     print(f"vault build: {best:.3f} s CPU (best of 4, {len(store)} notes)")
 
 
+def cold(vault: str) -> None:
+    """Where a cold `kith index --rebuild` spends its time, in this process, three times:
+    scanning and parsing on the workers while this process builds and writes the record
+    cache (wall, this process's CPU, the workers' CPU), then finishing the vault and
+    storing the snapshot (wall)."""
+    import resource
+
+    from vaultlib.config import load_config
+    from vaultlib.index import build_index
+
+    config = load_config(Path(vault))
+    for _ in range(3):
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start, cpu = time.perf_counter(), time.process_time()
+        idx = build_index(config, rebuild=True)
+        parsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers = sum(getattr(after, f) - getattr(children, f) for f in ("ru_utime", "ru_stime"))
+        start = time.perf_counter()
+        idx.vault()
+        print(f"cold: index {parsed:.2f} s (this process {cpu:.2f} s CPU, workers "
+              f"{workers:.2f} s CPU), then vault and snapshot {time.perf_counter() - start:.2f} s")  # fmt: skip
+        del idx
+        gc.collect()
+
+
 def _cpu(work: Any) -> float:
     start = time.process_time()
     work()
@@ -204,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     w = sub.add_parser("watch")
     w.add_argument("vault")
     w.add_argument("--poll", action="store_true")
-    for name in ("parse", "build", "rename"):
+    for name in ("parse", "build", "cold", "rename"):
         sub.add_parser(name).add_argument("vault")
     m = sub.add_parser("memory")
     m.add_argument("vault")
@@ -218,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.probe == "memory":
         memory(args.vault, args.top)
     else:
-        {"parse": parse, "build": build, "rename": rename}[args.probe](args.vault)
+        {"parse": parse, "build": build, "cold": cold, "rename": rename}[args.probe](args.vault)
 
 
 if __name__ == "__main__":

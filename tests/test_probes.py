@@ -37,3 +37,16 @@ def test_parse_and_build_probes(vault: Path, capsys: pytest.CaptureFixture[str])
     parse, build = capsys.readouterr().out.splitlines()
     assert re.fullmatch(r"parse: \d+\.\d µs CPU per note \(\d+ notes\)", parse)
     assert re.fullmatch(r"vault build: \d+\.\d{3} s CPU \(best of 4, \d+ notes\)", build)
+
+
+def test_cold_probe(vault: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    from vaultlib import index
+
+    monkeypatch.setattr(index, "PARALLEL_MIN", 50)  # on workers, as at the large size
+    probes.main(["cold", str(vault)])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        assert re.fullmatch(r"cold: index \d+\.\d\d s \(this process \d+\.\d\d s CPU, workers "
+                            r"\d+\.\d\d s CPU\), then vault and snapshot \d+\.\d\d s", line)  # fmt: skip
+    assert (vault / ".kith/cache/index.marshal").exists()
