@@ -481,3 +481,21 @@ def test_a_racy_edit_with_the_same_stat_key_is_caught_by_the_manifest(vault: Pat
     idx = index(vault)
     ada = next(c for c in idx.vault().contacts if c.name == "Ada Lovelace")
     assert ada.interactions[0].summary == "HELLO"
+
+
+def test_temporary_files_a_killed_kith_left_are_removed_by_the_next_save(vault: Path):
+    """A kith killed while writing a cache file leaves its temporary file; the next one to
+    write the cache removes those left long enough ago, never one being written now."""
+    folder = vault / ".kith" / "cache"
+    folder.mkdir(parents=True)
+    old, recent = folder / ".kith-dead1234.tmp", folder / ".kith-live5678.tmp"
+    for f in (old, recent):
+        f.write_bytes(b"half a cache")
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    index(vault, rebuild=True).vault()
+    assert not old.exists()
+    assert recent.exists()
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(
+        CACHE_FILES
+    )

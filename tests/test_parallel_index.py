@@ -4,17 +4,26 @@ run with an error instead of leaving it waiting."""
 
 from __future__ import annotations
 
+import json
 import marshal
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_index import backdate
 from test_vault_build_equivalence import same
 
+from vaultlib import cache as cache_mod
 from vaultlib import index as index_mod
-from vaultlib.cache import CACHE_FILE, load_cache
+from vaultlib.cache import CACHE_FILE, CacheWriter, decode_rows, encode_rows, iter_cache, load_cache
 from vaultlib.config import load_config
 from vaultlib.index import build_index, parse_blobs
 from vaultlib.scan import scan_keys
@@ -185,3 +194,96 @@ def test_a_cold_index_that_cannot_write_the_cache_says_so(vault: Path, tmp_path_
     ]
     assert list(outside.iterdir()) == []
     assert "People/Ada.md" in v.by_path
+
+
+def test_a_refresh_that_loads_the_records_drops_the_build_they_streamed(vault: Path):
+    """A run that found nothing changed loads records only when asked; with the record cache
+    gone, loading them parses every note on the workers and streams a build. A refresh that
+    then changes the records must not leave that build to be finished."""
+    backdate(vault)
+    build_index(load_config(vault), rebuild=True, jobs=2).vault()  # cache, snapshot, manifest
+    os.unlink(vault / ".kith/cache" / CACHE_FILE)  # the record cache lost, the manifest kept
+    idx = build_index(load_config(vault), jobs=2)
+    assert idx._deferred is not None
+    os.unlink(vault / "People/Ben.md")
+    assert idx.refresh(["People/Ben.md"]) == {"People/Ben.md"}
+    v = idx.vault()
+    same(v, VaultBuilder(idx.config, idx.records, track=False).build())
+    assert "People/Ben.md" not in v.by_path
+
+
+ROW = st.tuples(st.sampled_from(["a.md", "b/c.md", "ü.md"]), st.integers(0, 9), st.integers(0, 9),
+                st.integers(0, 9), st.binary(max_size=300), st.integers(0, 2))  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(ROW, max_size=40), st.integers(1, 500))
+def test_rows_a_worker_encodes_are_the_cache_chunks_a_save_writes(rows, limit):
+    """A worker encodes its rows as chunks of the record cache, cut as save_cache cuts
+    them (by count and by bytes of records: a chunk of large notes stays small); read
+    back from a cache file, or handed over in memory, they are the rows."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cache_mod, "_BYTES_PER_CHUNK", limit)
+        mp.setattr(cache_mod, "_ROWS_PER_CHUNK", 7)
+        encoded = encode_rows(rows)
+        assert decode_rows(encoded) == rows
+        with tempfile.TemporaryDirectory() as tmp:
+            out = CacheWriter(Path(tmp), "fp", 1)
+            out.add(memoryview(b"+" + encoded)[1:])
+            out.commit()
+            written, chunks = iter_cache(Path(tmp), "fp")
+            got = list(chunks)
+    assert [row for chunk in got for row in chunk] == rows
+    for chunk in got:
+        assert len(chunk) <= 7 and sum(len(r[4]) for r in chunk[:-1]) <= limit
+
+
+fork_and_proc = pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork" or not os.path.isdir("/proc/self"),
+    reason="patches the parent, which only forked workers inherit; reads /proc",
+)
+
+STALLED_PARENT = """
+import json, multiprocessing, sys, time
+from multiprocessing import connection
+from pathlib import Path
+from vaultlib import index
+from vaultlib.config import load_config
+
+index.PARALLEL_MIN = index.CHUNK = 1
+index._parse_chunk = lambda root, paths: b"x" * 700_000  # fills its 1 MB pipe on the 2nd
+def stall(*args, **kw):  # the parent stops reading, and says who its workers are
+    print(json.dumps([p.pid for p in multiprocessing.active_children()]), flush=True)
+    time.sleep(600)
+connection.wait = stall
+next(index.parse_chunks(load_config(Path(sys.argv[1])), ["a.md", "b.md", "c.md", "d.md"], jobs=2))
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except OSError:
+        return False
+
+
+@fork_and_proc
+def test_workers_do_not_outlive_a_parent_that_was_killed(vault: Path):
+    """Killed (SIGKILL: no clean-up runs), the parent leaves workers whose pipes nobody
+    reads: their next write fails and they exit, rather than wait for good."""
+    proc = subprocess.Popen([sys.executable, "-c", STALLED_PARENT, str(vault)],
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        workers = json.loads(proc.stdout.readline())
+        assert len(workers) == 2 and all(_running(pid) for pid in workers)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if _running(pid)]
+    for pid in left:  # (so that a failure leaves nothing behind)
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

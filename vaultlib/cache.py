@@ -17,6 +17,7 @@ import gc
 import hashlib
 import marshal
 import os
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -100,6 +101,27 @@ def _write_atomically(state_dir: Path, name: str, write: Callable[[BinaryIO], ob
     out.commit()
 
 
+# A temporary cache file untouched for this long was left by a kith that was killed (one
+# being written is written to every few milliseconds, a cold index for a few seconds).
+_STALE_SECONDS = 600
+
+
+def _remove_stale(folder: Path) -> None:
+    """Remove what killed kiths left in the cache folder: their temporary files."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    too_old = time.time() - _STALE_SECONDS
+    for e in entries:
+        if e.name.startswith(".kith-") and e.name.endswith(".tmp"):
+            try:
+                if e.stat(follow_symlinks=False).st_mtime < too_old:
+                    os.unlink(e.path)
+            except OSError:
+                pass
+
+
 class _AtomicFile:
     """A cache file being written: a temporary file beside it until `commit` renames it into
     place (`abort` removes it). Opening raises OSError when the state folder is a link,
@@ -112,6 +134,7 @@ class _AtomicFile:
         # Never `parents=True`: a vault that vanished meanwhile must not be recreated.
         state_dir.mkdir(exist_ok=True)
         folder.mkdir(exist_ok=True)
+        _remove_stale(folder)
         import tempfile  # here: a run that writes nothing need not import it (nor shutil, random)
 
         fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=".kith-", suffix=".tmp")
@@ -264,16 +287,7 @@ def save_cache(state_dir: Path, fingerprint: str, written_ns: int,
     )
     out = CacheWriter(state_dir, fingerprint, written_ns)
     try:
-        chunk: list[tuple[Any, ...]] = []
-        size = 0
-        for row in rows:
-            chunk.append(row)
-            size += len(row[4])
-            if len(chunk) == _ROWS_PER_CHUNK or size > _BYTES_PER_CHUNK:
-                out.add(encode_chunk(chunk))
-                chunk = []
-                size = 0
-        if chunk:
+        for chunk in chunked(rows):
             out.add(encode_chunk(chunk))
     except BaseException:
         out.abort()
@@ -281,9 +295,26 @@ def save_cache(state_dir: Path, fingerprint: str, written_ns: int,
     out.commit()
 
 
+def chunked(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows cut into the chunks the record cache holds: up to _ROWS_PER_CHUNK rows, and
+    not many more than _BYTES_PER_CHUNK bytes of records."""
+    chunk: list[tuple[Any, ...]] = []
+    size = 0
+    for row in rows:
+        chunk.append(row)
+        size += len(row[4])
+        if len(chunk) == _ROWS_PER_CHUNK or size > _BYTES_PER_CHUNK:
+            yield chunk
+            chunk = []
+            size = 0
+    if chunk:
+        yield chunk
+
+
 class CacheWriter:
-    """The record cache, written a chunk at a time (each from `encode_chunk`) by whoever has
-    the rows: `save_cache`, or a cold index as its workers send chunks they encoded.
+    """The record cache, written a chunk at a time (from `encode_chunk`, or several from
+    `encode_rows`) by whoever has the rows: `save_cache`, or a cold index as its workers
+    send the chunks they encoded.
     Nothing replaces the cache until `commit`; `abort` leaves it as it was. Raises OSError
     as save_cache does."""
 
@@ -313,5 +344,19 @@ def encode_chunk(value: Any) -> bytes:
             + data)  # fmt: skip
 
 
-# How many bytes of an encoded chunk its head takes (see encode_chunk)
-CHUNK_HEAD = _LEN
+def encode_rows(rows: Iterable[tuple[Any, ...]]) -> bytes:
+    """Rows as the record cache stores them: one or more chunks (see `chunked`)."""
+    return b"".join([encode_chunk(chunk) for chunk in chunked(rows)])
+
+
+def decode_rows(data: bytes | memoryview) -> list[tuple[Any, ...]]:
+    """The rows `encode_rows` encoded. (For what kith's own workers hand over, in memory:
+    neither length nor CRC is checked, as they are when reading the file.)"""
+    view = memoryview(data)
+    rows: list[tuple[Any, ...]] = []
+    pos = 0
+    while pos < len(view):
+        end = pos + _LEN + int.from_bytes(view[pos : pos + 5], "little")
+        rows += marshal.loads(view[pos + _LEN : end])
+        pos = end
+    return rows

@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import (
     CACHE_FILE,
-    CHUNK_HEAD,
     MANIFEST_FILE,
     SNAPSHOT_FILE,
     CacheFile,
     CacheUnusable,
     CacheWriter,
     cache_path,
-    encode_chunk,
+    decode_rows,
+    encode_rows,
     iter_cache,
     open_cache,
     read_cache_file,
@@ -157,7 +157,6 @@ class Index:
         a touch or a save with identical content changes nothing."""
         changed: set[str] = set()
         self._token = None
-        self._streamed = None
         self.old_keys = {}
         if paths is not None:
             paths = [p for p in paths if p.endswith(".md") or self._is_folder(p)]
@@ -182,6 +181,9 @@ class Index:
                         gone.append(rel)
             self.scan_problems = sorted(problems.values(), key=Problem.sort_key)
         store = self.records
+        # Loading the records (above, or here) may have streamed a build, which what
+        # follows makes stale.
+        self._streamed = None
         for rel in gone:
             store.discard(rel)
             self.old_keys[rel] = self.keys.pop(rel, None)
@@ -425,9 +427,9 @@ def _key(row: Row) -> StatKey | None:
 
 def _parse_chunk(root: str, paths: list[str]) -> bytes:
     """What a worker sends for a chunk of paths: their rows, encoded as the record cache
-    stores a chunk."""
+    stores them (one or more of its chunks)."""
     assert _worker_parser is not None
-    return encode_chunk(_rows(_worker_parser, root, paths))
+    return encode_rows(_rows(_worker_parser, root, paths))
 
 
 def parse_blobs(config: Config, paths: list[str], jobs: int | None = None) -> Iterator[Parsed]:
@@ -470,15 +472,27 @@ def _parallel(
     chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
     n = min(n, len(chunks))
     ctx = multiprocessing.get_context()
-    pipes = [ctx.Pipe(duplex=False) for _ in range(n)]
-    workers = [ctx.Process(target=_worker, args=(config, root, chunks, i, n, send), daemon=True)
-               for i, (_, send) in enumerate(pipes)]  # fmt: skip
-    for w, (_, send) in zip(workers, pipes):
-        _widen(send.fileno())
-        w.start()
-        send.close()
-    receivers: dict[Any, int] = {recv: i for i, (recv, _) in enumerate(pipes)}
+    forked = ctx.get_start_method() == "fork"
+    reads: list[Any] = []
+    receivers: dict[Any, int] = {}  # the pipes still open at the far end
+    workers: list[Any] = []
     try:
+        for i in range(n):
+            recv, send = ctx.Pipe(duplex=False)
+            reads.append(recv)
+            receivers[recv] = i
+            _widen(send.fileno())
+            # A forked worker holds a copy of each pipe end open here (the read ends so far,
+            # its own send end): it closes the read ends, so that if this process dies, its
+            # writes fail instead of waiting forever for a reader.
+            inherited = list(reads) if forked else []
+            w = ctx.Process(target=_worker, args=(config, root, chunks, i, n, send, inherited),
+                            daemon=True)  # fmt: skip
+            try:
+                w.start()
+            finally:
+                send.close()  # the worker's now: its end of the pipe ends when it does
+            workers.append(w)
         ready: dict[int, bytes] = {}
         expect = list(range(n))  # the chunk each worker sends next
         for k in range(len(chunks)):
@@ -497,14 +511,14 @@ def _parallel(
                     expect[i] += n
                 if k not in ready and not receivers:
                     raise RuntimeError("a parsing process stopped unexpectedly")
-            chunk = memoryview(ready.pop(k))[1:]
-            yield chunk, marshal.loads(chunk[CHUNK_HEAD:])
+            encoded = memoryview(ready.pop(k))[1:]
+            yield encoded, decode_rows(encoded)
     finally:
         for w in workers:
             if w.is_alive():
                 w.terminate()
             w.join()
-        for recv, _ in pipes:
+        for recv in reads:
             recv.close()
 
 
@@ -519,14 +533,24 @@ def _widen(fd: int) -> None:
 
 
 def _worker(config: Config, root: str, chunks: list[list[str]], first: int, step: int,
-            send: Any) -> None:  # fmt: skip
+            send: Any, inherited: list[Any]) -> None:  # fmt: skip
     """A parsing process of `_parallel`: chunks first, first + step, ... of `chunks`."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
+    for recv in inherited:
+        recv.close()
     _init_worker(config)
     try:
         for k in range(first, len(chunks), step):
             send.send_bytes(b"+" + _parse_chunk(root, chunks[k]))
+    except BrokenPipeError:
+        return  # the parent is gone: so is the reason to go on
     except Exception as e:  # a bug, or memory: said in the parent, which raises it
-        send.send_bytes(b"!" + f"{type(e).__name__}: {e}".encode())
+        try:
+            send.send_bytes(b"!" + f"{type(e).__name__}: {e}".encode())
+        except OSError:
+            pass
         raise
     finally:
         send.close()
@@ -763,8 +787,8 @@ class _Cold:
     VaultBuilder.start), and with `write` it writes the record cache from the chunks as
     the workers encoded them. Done after the workers, both took one core while the other
     idled (~40% of the run at 110k notes). Both stop for good when a note turns out to be
-    gone (`stop`): it is not among the paths the builder resolves links against, and its
-    row holds no stat key."""
+    gone (`stop`): the builder resolves links against every path listed, that one too,
+    and its row holds no stat key."""
 
     def __init__(self, idx: Index, paths: list[str], *, write: bool) -> None:
         self.idx = idx

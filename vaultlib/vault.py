@@ -516,7 +516,7 @@ class VaultBuilder:
 
     def _reach(self, target: str, source: str) -> str | tuple[str, ...]:
         """The person a link reaches, or else the candidates of an ambiguous link (none when
-        it reaches no person). Most targets are bare names, the same from every note, so
+        it reaches no person; while streaming, any note it reaches: see `start`). Most targets are bare names, the same from every note, so
         each is resolved once per build or update (callers look in `self.reach` first)."""
         path, candidates = self.resolver.resolve(target, source)
         if path is None:
@@ -539,7 +539,8 @@ class VaultBuilder:
     def _link_note(
         self, src: str, ordinal: int, links: list[tuple[str, int, str, str, str | None]]
     ) -> list[str]:
-        """Record the interactions one dated note's links make; the persons they reach."""
+        """Record the interactions one dated note's links make; the persons they reach
+        (while streaming, the notes: see `start`)."""
         d = self.days[ordinal]
         cached = self.reach
         found = self.found
