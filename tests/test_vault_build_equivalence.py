@@ -261,3 +261,21 @@ def test_a_streamed_build_equals_a_full_build(seed: int):
         store.put(records[path])
         builder.take(path, next(r for p, r in store.each() if p == path))
     same(builder.finish(), VaultBuilder(CFG, records, track=False).build())
+
+
+def test_a_streamed_build_keeps_no_interaction_for_a_note_known_to_be_no_person():
+    """While streaming, a link to a note not yet taken is kept until `finish` (it may be a
+    person); one to a note already taken, and no person, is not kept at all."""
+    records = {
+        "Home.md": PARSER.parse("Home.md", b"just a note\n"),
+        "Daily/2026-11-01.md": PARSER.parse("Daily/2026-11-01.md", b"- [[Home]] and [[Later]]\n"),
+        "Later.md": PARSER.parse("Later.md", b"not a person either\n"),
+    }
+    store = RecordStore()
+    builder = VaultBuilder(CFG, store, track=False)
+    builder.start(list(records), streaming=True)
+    for path, rec in records.items():
+        store.put(rec)
+        builder.take(path, next(r for p, r in store.each() if p == path))
+    assert set(builder.found) == {"Later.md"}
+    same(builder.finish(), VaultBuilder(CFG, records, track=False).build())

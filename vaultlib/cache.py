@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
+from .paths import TEMP_PREFIX, TEMP_SUFFIX, is_kith_temp
 
 CACHE_FORMAT = 8
 CACHE_FILE = "index.marshal"
@@ -107,14 +108,16 @@ _STALE_SECONDS = 600
 
 
 def _remove_stale(folder: Path) -> None:
-    """Remove what killed kiths left in the cache folder: their temporary files."""
+    """Remove what killed kiths left in the cache folder: their temporary files. (A watcher
+    removes them all when it starts, holding the vault's lock: see write.cleanup_stale_temps.
+    Without that lock, only those long untouched can be known to be left.)"""
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
     too_old = time.time() - _STALE_SECONDS
     for e in entries:
-        if e.name.startswith(".kith-") and e.name.endswith(".tmp"):
+        if is_kith_temp(e.name):
             try:
                 if e.stat(follow_symlinks=False).st_mtime < too_old:
                     os.unlink(e.path)
@@ -137,7 +140,7 @@ class _AtomicFile:
         _remove_stale(folder)
         import tempfile  # here: a run that writes nothing need not import it (nor shutil, random)
 
-        fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=".kith-", suffix=".tmp")
+        fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
         self._dest = folder / name
         # No fsync: the cache is disposable, and a torn or empty one after a crash fails
         # to load and is rebuilt. (fsync of ~30 MB cost seconds per save.)

@@ -295,10 +295,11 @@ class VaultBuilder:
         """Begin a build from scratch over the notes at these paths (all of them, as the
         records will hold them), which `take` is then given one by one and `finish` ends.
 
-        `streaming`: records are taken as they are parsed, before the last has been: which
-        notes are persons is not yet known, so a link is recorded for whatever note it
-        reaches, and `finish` keeps what reached persons (what the index does on a cold
-        run, building while its workers parse)."""
+        `streaming`: records are taken as they are parsed, before the last has been (what
+        the index does on a cold run, building while its workers parse). A note not yet
+        taken may turn out to be a person, so a link to one is recorded whatever it
+        reaches, and `finish` keeps what reached persons. (Such records of links to notes
+        that are not persons are held until then: ~100 bytes each.)"""
         assert not (streaming and self.track)
         self._reset()
         self.resolver = Resolver(paths)
@@ -516,12 +517,13 @@ class VaultBuilder:
 
     def _reach(self, target: str, source: str) -> str | tuple[str, ...]:
         """The person a link reaches, or else the candidates of an ambiguous link (none when
-        it reaches no person; while streaming, any note it reaches: see `start`). Most targets are bare names, the same from every note, so
-        each is resolved once per build or update (callers look in `self.reach` first)."""
+        it reaches no person; while streaming, also a note not yet taken: see `start`).
+        Most targets are bare names, the same from every note, so each is resolved once
+        per build or update (callers look in `self.reach` first)."""
         path, candidates = self.resolver.resolve(target, source)
         if path is None:
             hit: str | tuple[str, ...] = candidates
-        elif self._streaming or self._is_person(path):
+        elif self._is_person(path) or (self._streaming and path not in self.records):
             hit = path
         else:
             hit = ()
@@ -540,7 +542,7 @@ class VaultBuilder:
         self, src: str, ordinal: int, links: list[tuple[str, int, str, str, str | None]]
     ) -> list[str]:
         """Record the interactions one dated note's links make; the persons they reach
-        (while streaming, the notes: see `start`)."""
+        (while streaming, perhaps notes not yet taken: see `start`)."""
         d = self.days[ordinal]
         cached = self.reach
         found = self.found
