@@ -896,9 +896,11 @@ def _read_events(proc: subprocess.Popen[bytes], sink: queue.Queue[dict[str, Any]
     sink.put(None)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_cli_watch_stops_cleanly_on_signals(tmp_path: Path, sig: int) -> None:
-    root = write_files(tmp_path / "vault", BASE)
+def _cli_watch(
+    root: Path, **popen: Any
+) -> tuple[subprocess.Popen[bytes], queue.Queue[dict[str, Any] | None]]:
+    """`kith watch --json` on `root` in a process of its own, and the queue of its events
+    (None once its output ends)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -913,9 +915,17 @@ def test_cli_watch_stops_cleanly_on_signals(tmp_path: Path, sig: int) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "KITH_VAULT": ""},
+        **popen,
     )
     events: queue.Queue[dict[str, Any] | None] = queue.Queue()
     threading.Thread(target=_read_events, args=(proc, events), daemon=True).start()
+    return proc, events
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_cli_watch_stops_cleanly_on_signals(tmp_path: Path, sig: int) -> None:
+    root = write_files(tmp_path / "vault", BASE)
+    proc, events = _cli_watch(root)
     try:
         ready = events.get(timeout=30)
         assert ready is not None and ready["event"] == "ready", ready
@@ -929,13 +939,17 @@ def test_cli_watch_stops_cleanly_on_signals(tmp_path: Path, sig: int) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+    _assert_stopped_cleanly(root, events)
+    assert "Overdue.md" in os.listdir(root / "Reports")  # the real reports layer ran
+
+
+def _assert_stopped_cleanly(root: Path, events: queue.Queue[dict[str, Any] | None]) -> None:
     rest = []
     while (ev := events.get(timeout=5)) is not None:
         rest.append(ev)
     assert rest[-1] == {"event": "stopped"}
     assert not (root / ".kith" / "lock").exists()
     assert not list(root.rglob(".kith-*.tmp"))
-    assert "Overdue.md" in os.listdir(root / "Reports")  # the real reports layer ran
 
 
 # --- the live log ----------------------------------------------------------------------------
@@ -1113,3 +1127,42 @@ def test_soak_long(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     if "slow" not in (request.config.getoption("-m") or ""):
         pytest.skip("long soak: run with -m slow (KITH_SOAK_LONG_SECONDS, default 120)")
     _soak(tmp_path, float(os.environ.get("KITH_SOAK_LONG_SECONDS", "120")))
+
+
+def test_cli_watch_keeps_ignoring_a_sigint_it_started_with(tmp_path: Path) -> None:
+    """A job started with SIGINT ignored (as a shell starts a background job) is not
+    stopped by one; SIGTERM still stops it cleanly."""
+    root = write_files(tmp_path / "vault", BASE)
+    proc, events = _cli_watch(root, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        ready = events.get(timeout=30)
+        assert ready is not None and ready["event"] == "ready", ready
+        proc.send_signal(signal.SIGINT)
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    _assert_stopped_cleanly(root, events)
+
+
+def test_run_stops_on_sigint_in_the_main_thread_and_puts_the_handlers_back(tmp_path: Path):
+    """In the main thread, run() takes SIGINT and SIGTERM for as long as it watches (its
+    handlers only note the signal), stops cleanly, and leaves the handlers as it found
+    them."""
+    root = write_files(tmp_path / "vault", BASE)
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    events: list[dict[str, Any]] = []
+    w = Watcher(load_config(root), lambda: TODAY, out=events.append, write_reports=StubReports())
+
+    def interrupt() -> None:
+        assert w.wait_ready(30)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    w.run()  # returns, rather than raising KeyboardInterrupt
+    assert events[-1] == {"event": "stopped"}
+    assert {s: signal.getsignal(s) for s in before} == before
+    assert not (root / ".kith" / "lock").exists()

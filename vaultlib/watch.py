@@ -608,24 +608,29 @@ class Watcher:
         Raises what `start` raises (WatchLocked, VaultNotFound) before watching begins."""
         self.start()
         main = threading.current_thread() is threading.main_thread()
-        previous: Any = None
+        previous: dict[int, Any] = {}
+        signalled: list[int] = []
         try:
             if main:
-                previous = signal.signal(signal.SIGTERM, _raise_stop)
-            while not self._stop_flag.wait(0.5):
+                # The handlers only note the signal. One that raised (KeyboardInterrupt, as
+                # Python's own does) could land inside a `with lock:` of `threading` before
+                # its try block and leave the lock held: stop() would then wait for good on
+                # the stop flag's lock (a test's SIGINT stop hung once, on a loaded
+                # machine). A signal ignored when kith started (a background job's SIGINT)
+                # stays ignored.
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    if signal.getsignal(sig) is not signal.SIG_IGN:
+                        previous[sig] = signal.signal(sig, lambda n, _f: signalled.append(n))
+            while not signalled and not self._stop_flag.wait(0.1):
                 pass
-        except (KeyboardInterrupt, _StopSignal):
-            pass
         finally:
-            if main:  # a second Ctrl-C must not interrupt the clean stop
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            for caught in previous:  # a second Ctrl-C must not interrupt the clean stop
+                signal.signal(caught, signal.SIG_IGN)
             try:
                 self.stop()
             finally:
-                if main:
-                    signal.signal(signal.SIGINT, signal.default_int_handler)
-                    signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
+                for caught, handler in previous.items():
+                    signal.signal(caught, handler)
 
     # ------------------------------------------------------------------ output
 
@@ -1353,14 +1358,6 @@ class Watcher:
             if self._vault_state() != "same":
                 return  # the vault went away meanwhile: the next step says so
             self._notice(f"could not save the index cache ({e}); kith works without it", "warning")
-
-
-class _StopSignal(Exception):
-    """SIGTERM, turned into an exception in the main thread."""
-
-
-def _raise_stop(signum: int, frame: Any) -> None:
-    raise _StopSignal
 
 
 def _observer_name(obs: BaseObserver) -> str:
