@@ -287,3 +287,17 @@ def test_workers_do_not_outlive_a_parent_that_was_killed(vault: Path):
     for pid in left:  # (so that a failure leaves nothing behind)
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+@pytest.mark.parametrize("how", ["cold", "cache unusable"])
+def test_a_parallel_index_holds_one_string_per_path(vault: Path, how: str):
+    """The workers send each row's path back; the index keeps one string for it, which its
+    stat keys and its records share, not a second copy a note. (With no cache the scan
+    takes no stat key; with one it cannot use, it does, and every note is parsed.)"""
+    if how == "cache unusable":
+        (vault / ".kith/cache").mkdir(parents=True)
+        (vault / ".kith/cache" / CACHE_FILE).write_bytes(b"from another kith")
+    idx = build_index(load_config(vault), rebuild=how == "cold", jobs=2)
+    assert idx.stats.parsed == len(FILES) == len(idx.records.blobs)
+    held = {id(p) for p in idx.keys}
+    assert all(id(p) in held for p in idx.records.blobs)

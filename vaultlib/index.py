@@ -740,8 +740,9 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
             # with no stat key taken, a row's key is the one to save: see _Cold
             cold = _Cold(idx, to_parse, write=save and not any(keys.values()))
         try:
+            names = iter(to_parse)  # the scan's strings, which the keys hold: not a copy
             for encoded, rows in parse_chunks(idx.config, to_parse, jobs):
-                for path, size, mtime, ctime, blob, cls in rows:
+                for (_, size, mtime, ctime, blob, cls), path in zip(rows, names):
                     key = keys[path] or (None if size is None else (size, mtime, ctime))
                     if key is None:  # gone between the scan and the reading
                         if cold is not None:
