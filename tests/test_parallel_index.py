@@ -111,13 +111,22 @@ fork_only = pytest.mark.skipif(
 
 
 @fork_only
-def test_a_worker_that_fails_stops_the_run(vault: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_worker_that_fails_stops_the_run(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+):
+    """The parent raises the worker's failure in one line, with the worker's traceback as
+    a note (what `kith --debug` shows); the worker itself prints nothing."""
+
     def fail(root: str, paths: list[str]):
         raise MemoryError("out of memory")
 
     monkeypatch.setattr(index_mod, "_parse_chunk", fail)
-    with pytest.raises(RuntimeError, match="MemoryError: out of memory"):
+    with pytest.raises(RuntimeError, match="MemoryError") as e:
         build_index(load_config(vault), rebuild=True, jobs=2)
+    assert str(e.value) == "a parsing process failed: MemoryError: out of memory"
+    (note,) = e.value.__notes__
+    assert note.startswith("in the parsing process:\nTraceback") and "in fail" in note
+    assert "Traceback" not in capfd.readouterr().err
 
 
 @fork_only

@@ -16,6 +16,7 @@ import gc
 import marshal
 import os
 import stat
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
@@ -506,7 +507,7 @@ def _parallel(
                         del receivers[recv]  # it finished, or died: see below
                         continue
                     if data[:1] != b"+":
-                        raise RuntimeError(f"a parsing process failed: {data[1:].decode()}")
+                        raise _failed(data[1:].decode())
                     ready[expect[i]] = data
                     expect[i] += n
                 if k not in ready and not receivers:
@@ -546,14 +547,27 @@ def _worker(config: Config, root: str, chunks: list[list[str]], first: int, step
             send.send_bytes(b"+" + _parse_chunk(root, chunks[k]))
     except BrokenPipeError:
         return  # the parent is gone: so is the reason to go on
-    except Exception as e:  # a bug, or memory: said in the parent, which raises it
+    except Exception as e:  # a bug, or memory: the parent raises it (see _failed)
+        import traceback
+
+        said = f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
         try:
-            send.send_bytes(b"!" + f"{type(e).__name__}: {e}".encode())
+            send.send_bytes(b"!" + said.encode(errors="replace"))
         except OSError:
             pass
-        raise
+        sys.exit(1)  # (not the exception: multiprocessing would print its traceback)
     finally:
         send.close()
+
+
+def _failed(said: str) -> RuntimeError:
+    """What the parent raises for a worker's failure: its one-line summary, with the
+    worker's traceback as a note (shown where tracebacks are: `kith --debug`)."""
+    summary, _, trace = said.partition("\n")
+    e = RuntimeError(f"a parsing process failed: {summary}")
+    if trace:
+        e.add_note(f"in the parsing process:\n{trace.rstrip()}")
+    return e
 
 
 def build_index(
