@@ -166,8 +166,8 @@ class _AtomicFile:
 
 
 # The record cache is written in chunks, each a length-prefixed marshal dump of a list of
-# (path, size, mtime_ns, ctime_ns, blob, row class) rows (see `records.row_class`), after a header and before an
-# empty chunk that marks its end: neither writing nor reading it ever holds more than one
+# (path, size, mtime_ns, ctime_ns, blob, row class) rows (see `records.row_class`), after
+# a header and before an empty chunk that marks its end: neither writing nor reading it ever holds more than one
 # chunk beyond the records themselves (at 100k notes a single dump peaked at ~100 MB).
 _ROWS_PER_CHUNK = 1024  # a decoded chunk is ~1.5 MB: what saving or loading holds at once
 _BYTES_PER_CHUNK = 8 << 20  # of blobs: a chunk stays a few MB, however large the notes
@@ -317,23 +317,28 @@ def chunked(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
 class CacheWriter:
     """The record cache, written a chunk at a time (from `encode_chunk`, or several from
     `encode_rows`) by whoever has the rows: `save_cache`, or a cold index as its workers
-    send the chunks they encoded.
-    Nothing replaces the cache until `commit`; `abort` leaves it as it was. Raises OSError
-    as save_cache does."""
+    send the chunks they encoded. Nothing replaces the cache until `commit`; `abort` leaves
+    it as it was, and is the caller's to call when `add` fails. Raises OSError as
+    save_cache does."""
 
     def __init__(self, state_dir: Path, fingerprint: str, written_ns: int) -> None:
         self._out = _AtomicFile(state_dir, CACHE_FILE)
-        self.add(encode_chunk((CACHE_FORMAT, _kith_stamp(), fingerprint, written_ns)))
-
-    def add(self, chunk: bytes | memoryview) -> None:
         try:
-            self._out.file.write(chunk)
+            self.add(encode_chunk((CACHE_FORMAT, _kith_stamp(), fingerprint, written_ns)))
         except BaseException:
-            self._out.abort()
+            self.abort()
             raise
 
+    def add(self, chunk: bytes | memoryview) -> None:
+        self._out.file.write(chunk)
+
     def commit(self) -> None:
-        self.add(bytes(_LEN))  # the end
+        """Put it in place (on OSError, nothing was: the temporary file is removed)."""
+        try:
+            self.add(bytes(_LEN))  # the end
+        except BaseException:
+            self.abort()
+            raise
         self._out.commit()
 
     def abort(self) -> None:

@@ -241,20 +241,19 @@ class Index:
 
         records = self.records
         streamed, self._streamed = self._streamed, None
+        whole = True  # the snapshot of exactly these records, not an update of one
         if streamed is not None and changed is None and not track:
             self._builder = streamed
             v = streamed.finish(self.scan_problems)
-            if self._snapshot_due:
-                self._snapshot_due = False
-                self._store_snapshot(v)
         elif self._builder is None or changed is None:
             self._builder = VaultBuilder(self.config, records, track=track)
             v = self._builder.build(self.scan_problems)
-            if self._snapshot_due and not track:  # the watcher keeps its own; CLI runs store it
-                self._snapshot_due = False
-                self._store_snapshot(v)
         else:
             v = self._builder.update(changed, self.scan_problems)
+            whole = False
+        if whole and self._snapshot_due and not track:  # the watcher keeps its own
+            self._snapshot_due = False
+            self._store_snapshot(v)
         self.stats.problems = len(v.problems)
         self.stats.errors = sum(1 for p in v.problems if p.severity == "error")
         self.stats.contacts = len(v.contacts)
@@ -418,10 +417,6 @@ def _rows(parser: NoteParser, root: str, paths: list[str]) -> list[Row]:
     return [(r.path, *(k or _GONE), encode(r), row_class(r)) for r, k in zip(recs, keys)]
 
 
-def _blobs(parser: NoteParser, root: str, paths: list[str]) -> list[Parsed]:
-    return [(row[4], row[5], _key(row)) for row in _rows(parser, root, paths)]
-
-
 def _key(row: Row) -> StatKey | None:
     return None if row[1] is None else (row[1], row[2], row[3])
 
@@ -528,8 +523,8 @@ def _widen(fd: int) -> None:
     try:
         import fcntl
 
-        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
-    except (ImportError, OSError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
         pass
 
 
@@ -831,16 +826,18 @@ class _Cold:
         if self.writer is None:
             return
         if encoded is None:
-            self.writer.abort()
-            self.writer = None
+            self.stop_writing()
             return
         try:
             self.writer.add(encoded)
         except OSError:
-            self.writer = None  # (it removed what it wrote) save_index says what is wrong
+            self.stop_writing()  # save_index then says what is wrong
 
     def stop(self) -> None:
         self.builder = None
+        self.stop_writing()
+
+    def stop_writing(self) -> None:
         if self.writer is not None:
             self.writer.abort()
             self.writer = None
@@ -895,8 +892,8 @@ class _Reread:
 
         if self._parser is None:
             self._parser = NoteParser(self.config)
-        blob, _, key = _blobs(self._parser, str(self.config.root), [path])[0]
-        return None if key is None else blob
+        row = _rows(self._parser, str(self.config.root), [path])[0]
+        return None if _key(row) is None else row[4]
 
     def rows(
         self, wanted: Mapping[str, int], parse_missing: bool = True

@@ -275,7 +275,9 @@ class VaultBuilder:
         self.extra: list[Problem] = []
         self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
         self._streaming = False  # see `start`
-        self._people: list[str] = []  # the persons taken, in order (see `start`)
+        # The persons taken, in order: read again when their contact is made (holding 10k
+        # decoded person records through the pass over every note cost ~20 MB at its peak).
+        self._people: list[str] = []
         self._live_persons = False
         self.names: dict[str, str] = {}  # person -> name, for introduced_by and knows
         self._shared: dict[Any, Any] = {}  # one copy of each tuple the maps hold
@@ -305,9 +307,6 @@ class VaultBuilder:
         self.resolver = Resolver(paths)
         self.persons = self._person_paths()
         self._streaming = streaming
-        # Persons are read again when their contact is made: holding 10k decoded person
-        # records through the pass over every note cost ~20 MB at its peak.
-        self._people = []
 
     def take(self, path: str, r: NoteRecord | tuple[Any, ...]) -> None:
         """One note's record (a plain note's as its raw tuple, see RecordStore.each)."""
