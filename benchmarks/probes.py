@@ -6,7 +6,7 @@ answer narrower questions while a change is being made, on a vault the generator
 
     python -m benchmarks.probes watch VAULT [--poll]   # ready / 3 log-line edits / idle save
     python -m benchmarks.probes memory VAULT [--top N] # the watcher's index and snapshot in memory
-    python -m benchmarks.probes parse VAULT            # parse CPU per note, one process
+    python -m benchmarks.probes parse VAULT            # parse CPU per note, one process (by folder)
     python -m benchmarks.probes build VAULT            # vault build CPU, best of 4
     python -m benchmarks.probes cold VAULT             # a cold index's phases, 3 runs
     python -m benchmarks.probes bulk N                 # one person linked from N notes, all changed
@@ -84,7 +84,8 @@ def watch(vault: str, poll: bool) -> None:
 
 
 def parse(vault: str) -> None:
-    """CPU per note of reading, parsing and encoding every note in this one process."""
+    """CPU per note of reading, parsing and encoding every note in this one process, then
+    of the notes in each top-level folder."""
     from vaultlib import index
     from vaultlib.config import load_config
     from vaultlib.scan import scan_keys
@@ -93,15 +94,21 @@ def parse(vault: str) -> None:
     paths = sorted(scan_keys(config, stat_notes=False)[0])
     was = gc.isenabled()
     index._init_worker(config)  # as a parse worker is: its parser, the cyclic GC off
+    root = str(config.root)
+    folders: dict[str, list[str]] = {}  # by top-level folder: how note kinds differ
+    for p in paths:
+        folders.setdefault(p.split("/", 1)[0] if "/" in p else ".", []).append(p)
     try:
-        index._parse_chunk(str(config.root), paths)  # warm the page cache and the memos
-        start = time.process_time()
-        index._parse_chunk(str(config.root), paths)
+        index._parse_chunk(root, paths)  # warm the page cache and the memos
+        total = _cpu(lambda: index._parse_chunk(root, paths))
+        each = {name: _cpu(lambda ps=ps: index._parse_chunk(root, ps))
+                for name, ps in folders.items()}  # fmt: skip
     finally:
         if was:
             gc.enable()
-    print(f"parse: {(time.process_time() - start) / len(paths) * 1e6:.1f} µs CPU per note "
-          f"({len(paths)} notes)")  # fmt: skip
+    print(f"parse: {total / len(paths) * 1e6:.1f} µs CPU per note ({len(paths)} notes)")
+    for name, cpu in each.items():
+        print(f"  {name}: {cpu / len(folders[name]) * 1e6:.1f} µs ({len(folders[name])} notes)")
 
 
 def memory(vault: str, top: int) -> None:

@@ -34,8 +34,11 @@ def test_memory_probe(vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_parse_and_build_probes(vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
     probes.main(["parse", str(vault)])
     probes.main(["build", str(vault)])
-    parse, build = capsys.readouterr().out.splitlines()
+    parse, *folders, build = capsys.readouterr().out.splitlines()
     assert re.fullmatch(r"parse: \d+\.\d µs CPU per note \(\d+ notes\)", parse)
+    assert [f.split(":")[0] for f in folders] == ["  Daily", "  Meetings", "  Notes", "  People"]
+    for line in folders:
+        assert re.fullmatch(r"  \w+: \d+\.\d µs \(\d+ notes\)", line)
     assert re.fullmatch(r"vault build: \d+\.\d{3} s CPU \(best of 4, \d+ notes\)", build)
 
 
