@@ -1,0 +1,48 @@
+"""A cache file reads back what was written, or nothing when it was cut or damaged."""
+
+from __future__ import annotations
+
+import marshal
+from pathlib import Path
+
+import pytest
+
+from vaultlib.cache import cache_path, read_cache_file, write_cache_file
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["text", (), (1, [], {"a": (1, 2)}), (1, [b"x", b""], "y", [b"zz"], [b"a", "b"], [1])],
+)
+def test_a_body_reads_back_as_written(tmp_path: Path, body: object):
+    write_cache_file(tmp_path, "f", "fp", ("extra",), body)
+    found = read_cache_file(tmp_path, "f", "fp")
+    assert found is not None
+    assert found[0] == ("extra",)
+    assert found[1] == body
+    assert type(found[1]) is type(body)
+
+
+def test_lists_of_bytes_are_read_back_as_views_that_unmarshal(tmp_path: Path):
+    chunks = [marshal.dumps((i, "x" * i)) for i in range(5)]
+    write_cache_file(tmp_path, "f", "fp", None, (7, chunks))
+    found = read_cache_file(tmp_path, "f", "fp")
+    assert found is not None
+    n, back = found[1]
+    assert n == 7
+    assert all(isinstance(b, memoryview) for b in back)
+    assert [marshal.loads(b) for b in back] == [(i, "x" * i) for i in range(5)]
+
+
+@pytest.mark.parametrize("cut", [-1, 1, 100])
+def test_a_file_of_the_wrong_length_reads_as_nothing(tmp_path: Path, cut: int):
+    write_cache_file(tmp_path, "f", "fp", None, (7, [b"a" * 50, b"b" * 60]))
+    path = cache_path(tmp_path, "f")
+    data = path.read_bytes()
+    path.write_bytes(data[:-cut] if cut > 0 else data + b"\0")
+    assert read_cache_file(tmp_path, "f", "fp") is None
+
+
+def test_a_list_holding_what_marshal_cannot_store_fails(tmp_path: Path):
+    with pytest.raises(ValueError):
+        write_cache_file(tmp_path, "f", "fp", None, (7, [b"a", (object(),)]))
