@@ -56,10 +56,12 @@ _HOW = {
 }  # fmt: skip
 _CONTACT = "".join(_HOW.get(f.name, "v") for f in fields(Contact))  # in the model's order
 _contact_row = attrgetter(*(f.name for f in fields(Contact)))
+# The fields `_contact_chunk` converts: most ('v', 'V') are stored as they are.
+_CONTACT_CONVERTED = [(i, how) for i, how in enumerate(_CONTACT) if how not in "vV"]
 _INTERACTION = "dvvxVn"  # date, kind, direction, summary, source, line
 _MOVE = "dvvVn"  # date, from_ring, to_ring, source, line
 _NOTE = "dVxv"  # date, path, title, tags
-_note_row = attrgetter("date", "path", "title", "tags")
+_note_fields = [attrgetter(name) for name in ("date", "path", "title", "tags")]
 
 
 def _problem(p: Problem) -> tuple[Any, ...]:
@@ -150,7 +152,7 @@ def _dumps(chunk: tuple[Any, ...]) -> bytes:
 
 def _contact_chunk(contacts: Sequence[Contact]) -> bytes:
     cols: list[Any] = list(zip(*map(_contact_row, contacts), strict=True))
-    for i, how in enumerate(_CONTACT):
+    for i, how in _CONTACT_CONVERTED:
         col = cols[i]
         if how == "b":
             cols[i] = [(j, b.month, b.day, b.year) for j, b in enumerate(col) if b is not None]
@@ -164,7 +166,8 @@ def _contact_chunk(contacts: Sequence[Contact]) -> bytes:
 
 
 def _note_chunk(notes: Sequence[DatedNote]) -> bytes:
-    return _dumps((len(notes), _columns(list(zip(*map(_note_row, notes), strict=True)), _NOTE)))
+    # A column at a time: with four fields, cheaper than rows transposed by zip.
+    return _dumps((len(notes), _columns([tuple(map(f, notes)) for f in _note_fields], _NOTE)))
 
 
 def _chunks(items: Sequence[Any], size: int, encode: Callable[[Any], bytes]) -> list[bytes]:
