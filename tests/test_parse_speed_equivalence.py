@@ -168,6 +168,18 @@ def test_body_links_is_its_definition(text: str) -> None:
     assert parse._body_links(text, 7) == body_links(text, 7)
 
 
+_LAZY_WIKI = re.compile(r"\[\[([^\]\n]*?)\]\]")  # _WIKI as written before it was greedy
+
+
+@settings(max_examples=500)
+@given(_texts(["[", "]", "[[", "]]", "]]]", "\n", "a", "|", "!", " ", "\\"], 24))
+def test_wiki_link_regex_is_the_lazy_one(text: str) -> None:
+    def found(rx: re.Pattern[str]) -> list[tuple[tuple[int, int], str]]:
+        return [(m.span(), m.group(1)) for m in rx.finditer(text)]
+
+    assert found(parse._WIKI) == found(_LAZY_WIKI)
+
+
 _LOG_ITEM = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[xX]\]\s+)?"
     r"(?:(\d{4}-\d{2}-\d{2})\b|\[\[(\d{4}-\d{2}-\d{2})(?:\|[^\]\n]*)?\]\])"

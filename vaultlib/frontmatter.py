@@ -338,7 +338,10 @@ _COPY = ("", "")  # value.join(_COPY): a string equal to value, but another obje
 _FAST_LINES: dict[str, tuple[int, Any, Any]] = {}
 # The same for _fast_parse(shared=False), kept apart: the notes read so (persons) have many
 # lines of their own (names, emails), which would push out the lines other notes repeat.
+# Its entries hold only values _own_value can copy, and say whether each note needs a copy:
+# a kind plus _OWN means "copy the value"; see _own_entry.
 _OWN_LINES: dict[str, tuple[int, Any, Any]] = {}
+_OWN = 8
 _MAX_FAST_LINES = 32768
 _MAX_KEPT_LINE = 200  # characters: longer lines seldom repeat
 
@@ -346,8 +349,8 @@ _MAX_KEPT_LINE = 200  # characters: longer lines seldom repeat
 def _own_value(value: Any) -> Any:
     """A copy of a memo value for a note of its own, as reading the line would make it:
     a string copied (unless it is one every note shares: a word _word interned, '' or one
-    Latin-1 character), None or a bool as they are; anything else (a tuple, a number) is
-    _NOT_KEPT: read it again."""
+    Latin-1 character), None or a bool as they are; anything else (a number) is _NOT_KEPT:
+    the line is not kept in _OWN_LINES, but read again each time."""
     if type(value) is str:
         if len(value) <= _MAX_WORD and (
             value.isalpha() or ("-" in value and value.replace("-", "").isalpha())
@@ -357,6 +360,19 @@ def _own_value(value: Any) -> Any:
     if value is None or type(value) is bool:
         return value
     return _NOT_KEPT
+
+
+def _own_entry(kind: int, arg: Any, value: Any) -> tuple[int, Any, Any] | None:
+    """The _OWN_LINES entry for a line _fast_line read as (kind, arg, value): the value as
+    _own_value copies it, with _OWN added to the kind when that copy is another object;
+    None when it cannot be copied so, or is a flow list (kept, these would push out the
+    lines that do repeat)."""
+    if kind == _FLOW:
+        return None
+    kept = _own_value(value)
+    if kept is _NOT_KEPT:
+        return None
+    return (kind if kept is value else kind + _OWN), arg, kept
 
 
 def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[str, int]] | None:
@@ -380,11 +396,10 @@ def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[
         entry = known.get(line)
         if entry is not None:
             kind, arg, value = entry
-            if not shared and kind != _OPEN and kind != _BLANK:
-                value = _own_value(value)
-                if value is _NOT_KEPT:
-                    entry = None  # read the line again: its value is the note's own
-        if entry is None:
+            if kind > _FLOW:  # from _OWN_LINES: this note's copy of the value
+                kind -= _OWN
+                value = value.join(_COPY)
+        else:
             entry = _fast_line(line)
             if entry is None:
                 return None
@@ -399,13 +414,13 @@ def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[
             if len(line) <= _MAX_KEPT_LINE and not (
                 kind == _FLOW and len(value) > 1 and "[[" in line
             ):
-                kept = value
+                entry = (kind, arg, value)
                 if not shared and kind != _OPEN and kind != _BLANK:
-                    kept = _own_value(value)  # the note's value stays its own
-                if kept is not _NOT_KEPT:
+                    entry = _own_entry(kind, arg, value)  # the note's value stays its own
+                if entry is not None:
                     if len(known) >= _MAX_FAST_LINES:
                         known.clear()
-                    known[line] = (kind, arg, kept)
+                    known[line] = entry
         if kind == _ITEM:
             if list_key is None:
                 return None  # a stray item

@@ -40,7 +40,9 @@ from .textutil import decode_note
 
 # --- body scanning -----------------------------------------------------------------
 
-_WIKI = re.compile(r"\[\[([^\]\n]*?)\]\]")
+# (The link text runs to the first ']' or line break, so a greedy run ends where a lazy one
+# would, without trying the closing brackets after each character.)
+_WIKI = re.compile(r"\[\[([^\]\n]*)\]\]")
 _MDLINK = re.compile(r"\[([^\]\n]*)\]\((<[^>\n]+>|[^)\s]+)\)")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _UNCHECKED = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[ \]")
@@ -440,10 +442,21 @@ def _dated_links(
     first = body.find("[")
     if first < 0:
         return links
+    inners = _INNER_SPANS
+    # Most dated notes link in their body only whom their properties name (a meeting's
+    # actions, for its attendees): then findall, which makes no match objects, shows that
+    # no body link is kept.
+    md = _has_md_link(body, first)
+    if not md:
+        for inner in _WIKI.findall(body, first):
+            span = inners.get(inner)
+            if span is None or (span and span[2] not in seen):
+                break  # a link that may be kept: read them all below
+        else:
+            return links
     # (position, target, None) or, for a wiki link, (position, what it holds, where its
     # target is in that and the target casefolded)
     hits: list[tuple[int, str, tuple[int, int, str] | None]] = []
-    inners = _INNER_SPANS
     for m in _WIKI.finditer(body, first):
         pos = m.start()
         if pos > 0 and body[pos - 1] == "!":
@@ -462,7 +475,7 @@ def _dated_links(
             inners[inner] = span
         if span and span[2] not in seen:
             hits.append((pos, inner, span))
-    if _has_md_link(body, first):
+    if md:
         hits += [(pos, target, None) for pos, target in _md_links(body)]
         hits.sort()  # by position: a wiki link and a markdown link never start at one
     line, last = first_line, 0
