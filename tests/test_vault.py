@@ -200,6 +200,30 @@ def test_log_and_linked_notes_merge_newest_first(tmp_path, make_vault):
     ]
 
 
+def test_interactions_of_one_day_go_by_source_then_line_last_first(tmp_path, make_vault):
+    make_vault(
+        tmp_path,
+        {
+            "People/Ada Lovelace.md": (
+                "---\nstage: buddy\n---\n## Log\n- 2026-11-01 call: first\n"
+                "- 2026-11-02 call: later\n- 2026-11-01 email: second\n"
+                "- 2026-11-01 coffee: third\n"
+            ),
+            "Daily/2026-11-01.md": "- lunch with [[Ada Lovelace]]\n",
+            "Projects/2026-11-01 Review.md": "---\ndate: 2026-11-01\n---\n[[Ada Lovelace]]\n",
+        },
+    )
+    ada = contact(load(tmp_path), "Ada Lovelace")
+    assert [(i.date.day, i.source, i.line) for i in ada.interactions] == [
+        (2, "People/Ada Lovelace.md", 6),
+        (1, "Projects/2026-11-01 Review.md", 4),
+        (1, "People/Ada Lovelace.md", 8),
+        (1, "People/Ada Lovelace.md", 7),
+        (1, "People/Ada Lovelace.md", 5),
+        (1, "Daily/2026-11-01.md", 1),
+    ]
+
+
 # --- status ----------------------------------------------------------------------------
 
 

@@ -14,8 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from operator import attrgetter
-from typing import Any, Generic, Protocol, TypeVar
+from operator import attrgetter, itemgetter
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .config import Config
 from .dates import parse_date
@@ -66,8 +66,16 @@ class _Pathed(Protocol):  # Contact, Goal, DatedNote
 
 _V = TypeVar("_V", bound=_Pathed)
 
-# Newest first, as `Contact.interactions` lists them (no two share date, source and line).
-_interaction_order = attrgetter("date", "source", "line")
+# Newest first, as `Contact.interactions` lists them: by date, source and line, but sorted
+# by date and source only (a key of two costs a third less than one of three), which is
+# the same order when a person's own lines come last line first (the sort is stable, and
+# other notes give a person one interaction each).
+_interaction_order = attrgetter("date", "source")
+_line = itemgetter(4)  # of a log tuple (see NoteRecord.log)
+
+# A named tuple made as a tuple, in C: its own __new__ is a Python call (~10 ms of a build
+# at 150k links).
+_new = tuple.__new__
 
 
 class _Days(dict[int, date]):
@@ -228,6 +236,30 @@ _path_of = attrgetter("path")
 BULK_UPDATE = 2000
 
 
+# Contact's fields from `name` to `tags`, in its order (typed so that mypy checks the order)
+_Head = tuple[
+    str, str, dict[str, Any], tuple[str, ...], str | None, int | None, date | None,
+    date | None, str | None, Birthday | None, str | None, str | None, str | None,
+    str | None, str | None, tuple[str, ...],
+]  # fmt: skip
+
+
+class _Own(NamedTuple):
+    """What a contact takes from its own note alone: all but the names its links resolve to
+    (introduced_by, knows) and the interactions other notes give it, which are known only
+    once every note was taken."""
+
+    path: str
+    head: _Head
+    introduced_by: list[str]  # link targets
+    knows: list[str]
+    interests: tuple[str, ...]
+    archived: bool
+    added: date | None
+    log: list[Interaction]  # its own log's interactions, last line first
+    moves: tuple[Move, ...]
+
+
 class VaultBuilder:
     """Assembles records into a Vault, and re-assembles only what a change touches.
 
@@ -275,9 +307,13 @@ class VaultBuilder:
         self.extra: list[Problem] = []
         self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
         self._streaming = False  # see `start`
-        # The persons taken, in order: read again when their contact is made (holding 10k
-        # decoded person records through the pass over every note cost ~20 MB at its peak).
+        # The persons a tracked build took, in order: read again when their contact is made
+        # (holding 10k decoded person records through the pass over every note cost the
+        # watcher ~20 MB at its peak).
         self._people: list[str] = []
+        # What an untracked build took of each person as it came (no record is read twice:
+        # finish re-reading 10k persons took ~25% of its CPU at 110k notes).
+        self._owns: list[_Own] = []
         self._live_persons = False
         self.names: dict[str, str] = {}  # person -> name, for introduced_by and knows
         self._shared: dict[Any, Any] = {}  # one copy of each tuple the maps hold
@@ -322,10 +358,12 @@ class VaultBuilder:
         assert isinstance(r, NoteRecord)
         self._add_notes((r,))
         if path in self.persons:
-            self._people.append(path)
             self.names[path] = r.person["name"]  # type: ignore[index]
             if self.track:
+                self._people.append(path)
                 self._index_names(path, _names_known(r, self._bases))
+            else:
+                self._owns.append(self._own(r))
         elif r.date is not None:
             self._resolve_links((r,))
 
@@ -335,11 +373,15 @@ class VaultBuilder:
         if self._streaming:  # what links reached is known now: see `start`
             self._streaming = False
             self.reach = {}
-        for path, r in _read(self.records, self._people):  # once every link is resolved
-            c = self._contact(r)
+        owns: Iterable[_Own] = self._owns
+        if self.track:  # one record at a time (see `_people`)
+            owns = (self._own(r) for _, r in _read(self.records, self._people))
+        for own in owns:  # once every link is resolved
+            c = self._complete(own)
             self.contacts.put(c)
-            self.by_path[path] = c
+            self.by_path[own.path] = c
         self._people = []
+        self._owns = []
         self.built = True
         self._forget()
         v = self._snapshot()
@@ -468,7 +510,7 @@ class VaultBuilder:
                 # yet, and the cache rewritten by another kith meanwhile): the contact as
                 # indexed, with what other notes now give it. Its own event comes next.
                 assert old is not None
-                own = [i for i in old.interactions if i.source == pp]
+                own = [i for i in old.interactions if i.source == pp]  # last line first
                 c = replace(old, interactions=self._with_found(pp, own))
             self.contacts.put(c)
             self.by_path[pp] = c
@@ -548,11 +590,9 @@ class VaultBuilder:
         shared = self._shared
         reached: list[str] = []
         made: Interaction | None = None
+        # kind and direction need no sharing here: the parser interns them, and marshal
+        # reads an interned string back as the one object
         for target, line, summary, kind, direction in links:
-            # a few distinct words, each decoded anew for every link: keep one of each
-            kind = shared.setdefault(kind, kind)
-            if direction is not None:
-                direction = shared.setdefault(direction, direction)
             hit = cached.get(target)
             if hit is None:
                 hit = self._reach(target, src)
@@ -562,7 +602,7 @@ class VaultBuilder:
                     # "Lunch with [[A]] and [[B]]": both get the same (immutable) interaction.
                     if not (made is not None and made.line == line and made.summary == summary
                             and made.kind == kind and made.direction == direction):  # fmt: skip
-                        made = Interaction(d, kind, direction, summary, src, line)
+                        made = _new(Interaction, (d, kind, direction, summary, src, line))
                     found[hit].append(made)
                     reached.append(hit)
             elif hit:
@@ -594,42 +634,55 @@ class VaultBuilder:
         return display_text(target)
 
     def _with_found(self, path: str, own: list[Interaction]) -> tuple[Interaction, ...]:
-        """A person's own interactions and those other notes give them, newest first."""
+        """A person's own interactions (those of one date in the order of their lines, last
+        first) and those other notes give them, newest first."""
         own += self.found[path]
         own.sort(key=_interaction_order, reverse=True)
         return tuple(own)
 
     def _contact(self, r: NoteRecord) -> Contact:
+        return self._complete(self._own(r))
+
+    def _own(self, r: NoteRecord) -> _Own:
         p = r.person
         assert p is not None
         path = r.path
         days = self.days
-        inter = self._with_found(path, [Interaction(days[o], k, dr, s, path, ln) for o, k, dr, s, ln in r.log])  # fmt: skip
-        moves = tuple([Move(days[o], a, b, path, ln) for o, a, b, ln in sorted(r.moves)])
+        head: _Head = (
+            p["name"], path, r.fm or {}, tuple(p["aliases"]), p["ring"], p["cadence_days"],
+            days[p["last_contact"]] if p["last_contact"] else None,
+            days[p["follow_up"]] if p["follow_up"] else None,
+            p["follow_up_note"], Birthday(*p["birthday"]) if p["birthday"] else None,
+            p["company"], p["role"], p["email"], p["phone"], p["linkedin"], tuple(p["tags"]),
+        )  # fmt: skip
+        return _Own(
+            path,
+            head,
+            p["introduced_by"],
+            p["knows"],
+            tuple(p["interests"]),
+            p["archived"],
+            days[p["created"]] if p["created"] else None,
+            [
+                Interaction(days[o], k, dr, s, path, ln)
+                for o, k, dr, s, ln in sorted(r.log, key=_line, reverse=True)
+            ],  # see _with_found
+            tuple([Move(days[o], a, b, path, ln) for o, a, b, ln in sorted(r.moves)]),
+        )
+
+    def _complete(self, own: _Own) -> Contact:
+        """The contact, once every link is resolved and every note taken."""
+        path = own.path
+        resolve = self._resolve_name
         return Contact(
-            name=p["name"],
-            path=path,
-            fields=r.fm or {},
-            aliases=tuple(p["aliases"]),
-            ring=p["ring"],
-            cadence_days=p["cadence_days"],
-            manual_last_contact=days[p["last_contact"]] if p["last_contact"] else None,
-            follow_up=days[p["follow_up"]] if p["follow_up"] else None,
-            follow_up_note=p["follow_up_note"],
-            birthday=Birthday(*p["birthday"]) if p["birthday"] else None,
-            company=p["company"],
-            role=p["role"],
-            email=p["email"],
-            phone=p["phone"],
-            linkedin=p["linkedin"],
-            tags=tuple(p["tags"]),
-            introduced_by=tuple([self._resolve_name(t, path) for t in p["introduced_by"]]),
-            knows=tuple([self._resolve_name(t, path) for t in p["knows"]]),
-            interests=tuple(p["interests"]),
-            archived=p["archived"],
-            added=days[p["created"]] if p["created"] else None,
-            interactions=inter,
-            moves=moves,
+            *own.head,
+            introduced_by=tuple([resolve(t, path) for t in own.introduced_by]),
+            knows=tuple([resolve(t, path) for t in own.knows]),
+            interests=own.interests,
+            archived=own.archived,
+            added=own.added,
+            interactions=self._with_found(path, own.log),
+            moves=own.moves,
         )
 
     def _snapshot(self) -> Vault:
