@@ -496,15 +496,16 @@ def test_unexpected_errors_are_one_line_unless_debug(vault: Path, run_cli, monke
     assert isinstance(r.exception, RuntimeError)
 
 
+@pytest.mark.parametrize("entry", ["main", "run"])
 @pytest.mark.parametrize("extra", [0, 400], ids=["flushed-at-exit", "flushed-while-printing"])
-def test_a_closed_stdout_is_not_an_internal_error(vault: Path, extra: int):
+def test_a_closed_stdout_is_not_an_internal_error(vault: Path, extra: int, entry: str):
     """`kith list | head -1`: the reader goes away; kith stops quietly."""
     root = Path(__file__).resolve().parent.parent
     many = {f"People/P{i:04d}.md": "---\nstage: buddy\n---\n" for i in range(extra)}
     for rel, text in many.items():
         (vault / rel).write_text(text)
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import cli; cli.main()", "--vault", str(vault), "list"],
+        [sys.executable, "-c", f"import cli; cli.{entry}()", "--vault", str(vault), "list"],
         cwd=root,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -516,6 +517,27 @@ def test_a_closed_stdout_is_not_an_internal_error(vault: Path, extra: int):
     proc.wait(timeout=60)
     assert "internal error" not in err and "Traceback" not in err, err
     assert "Exception ignored" not in err, err
+
+
+def test_the_kith_command_flushes_its_output_and_keeps_its_exit_status(vault: Path):
+    """`cli.run` (the installed `kith`) ends without the interpreter's clean-up: what was
+    printed must still all arrive, through a pipe, and the exit status stay the command's."""
+    root = Path(__file__).resolve().parent.parent
+    for i in range(300):
+        (vault / f"People/P{i:04d}.md").write_text("---\nstage: buddy\n---\n")
+    env = {**os.environ, "KITH_VAULT": "", "PYTHONPATH": str(root)}
+
+    def kith(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", "import cli; cli.run()", "--vault", str(vault), *args],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    listed = kith("list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    names = {c["name"] for c in json.loads(listed.stdout)}
+    assert {f"P{i:04d}" for i in range(300)} <= names
+    missing = kith("show", "Nobody Atall")
+    assert missing.returncode == 1
+    assert "no contact matches 'Nobody Atall'" in missing.stderr
 
 
 def strict_json(text: str):

@@ -333,6 +333,19 @@ def test_a_symlinked_state_folder_is_not_written_through(vault: Path, tmp_path_f
 # --- Index.refresh(paths): the watcher's path ------------------------------------------
 
 
+@pytest.mark.parametrize("rebuild", [False, True], ids=["cached", "rebuilt"])
+def test_the_vault_is_built_once_until_a_refresh(vault: Path, rebuild: bool):
+    idx = index(vault, rebuild=rebuild, jobs=1)
+    v = idx.vault()
+    assert idx.vault() is v
+    (vault / "People/Ben Ortiz.md").write_text("---\nstage: buddy\n---\n")
+    assert idx.refresh(["People/Ben Ortiz.md"]) == {"People/Ben Ortiz.md"}
+    after = idx.vault()
+    assert after is not v
+    assert [c.ring for c in after.contacts] == ["buddy", "buddy"]
+    assert snapshot(after) == snapshot(index(vault, rebuild=True).vault())
+
+
 def test_refresh_semantics(vault: Path):
     idx = index(vault)
     v0 = idx.vault()

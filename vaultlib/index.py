@@ -110,6 +110,9 @@ class Index:
     _streamed: VaultBuilder | None = field(default=None, repr=False)
     _deferred: Deferred | None = field(default=None, repr=False)
     _stored: Vault | None = field(default=None, repr=False)  # the snapshot loaded from cache
+    # The vault last built whole from the records as they are (untracked), until a refresh:
+    # asked again, it is that vault (and it is freed with the index, not by each caller).
+    _built: Vault | None = field(default=None, repr=False)
     _save: bool = True
     # Lean (the watcher): persons' and plain notes' records are kept as a digest once the
     # record cache holds them, and read back from it (see RecordStore). A one-shot run
@@ -158,6 +161,7 @@ class Index:
         a touch or a save with identical content changes nothing."""
         changed: set[str] = set()
         self._token = None
+        self._built = None
         self.old_keys = {}
         if paths is not None:
             paths = [p for p in paths if p.endswith(".md") or self._is_folder(p)]
@@ -225,6 +229,8 @@ class Index:
                 if stored is not None:
                     self._stored = stored
                     return stored
+            if changed is None and not track and self._built is not None:
+                return self._built
             return self._vault(changed, track)
 
     def _load_snapshot(self, deferred: Deferred) -> Vault | None:
@@ -257,6 +263,7 @@ class Index:
         self.stats.problems = len(v.problems)
         self.stats.errors = sum(1 for p in v.problems if p.severity == "error")
         self.stats.contacts = len(v.contacts)
+        self._built = v if whole and not track else None
         return v
 
     def _store_snapshot(self, v: Vault, fresh: dict[str, Any] | None = None) -> Deferred | None:
