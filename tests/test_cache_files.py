@@ -10,12 +10,13 @@ import pytest
 from vaultlib.cache import cache_path, read_cache_file, write_cache_file
 
 
+@pytest.mark.parametrize("apart", [False, True], ids=["whole", "apart"])
 @pytest.mark.parametrize(
     "body",
     ["text", (), (1, [], {"a": (1, 2)}), (1, [b"x", b""], "y", [b"zz"], [b"a", "b"], [1])],
 )
-def test_a_body_reads_back_as_written(tmp_path: Path, body: object):
-    write_cache_file(tmp_path, "f", "fp", ("extra",), body)
+def test_a_body_reads_back_as_written(tmp_path: Path, body: object, apart: bool):
+    write_cache_file(tmp_path, "f", "fp", ("extra",), body, apart=apart)
     found = read_cache_file(tmp_path, "f", "fp")
     assert found is not None
     assert found[0] == ("extra",)
@@ -23,9 +24,16 @@ def test_a_body_reads_back_as_written(tmp_path: Path, body: object):
     assert type(found[1]) is type(body)
 
 
+def test_lists_of_bytes_stay_bytes_unless_written_apart(tmp_path: Path):
+    write_cache_file(tmp_path, "f", "fp", None, (7, [b"a", b"bc"]))
+    found = read_cache_file(tmp_path, "f", "fp")
+    assert found is not None
+    assert [type(b) for b in found[1][1]] == [bytes, bytes]
+
+
 def test_lists_of_bytes_are_read_back_as_views_that_unmarshal(tmp_path: Path):
     chunks = [marshal.dumps((i, "x" * i)) for i in range(5)]
-    write_cache_file(tmp_path, "f", "fp", None, (7, chunks))
+    write_cache_file(tmp_path, "f", "fp", None, (7, chunks), apart=True)
     found = read_cache_file(tmp_path, "f", "fp")
     assert found is not None
     n, back = found[1]
@@ -36,7 +44,7 @@ def test_lists_of_bytes_are_read_back_as_views_that_unmarshal(tmp_path: Path):
 
 @pytest.mark.parametrize("cut", [-1, 1, 100])
 def test_a_file_of_the_wrong_length_reads_as_nothing(tmp_path: Path, cut: int):
-    write_cache_file(tmp_path, "f", "fp", None, (7, [b"a" * 50, b"b" * 60]))
+    write_cache_file(tmp_path, "f", "fp", None, (7, [b"a" * 50, b"b" * 60]), apart=True)
     path = cache_path(tmp_path, "f")
     data = path.read_bytes()
     path.write_bytes(data[:-cut] if cut > 0 else data + b"\0")
@@ -45,4 +53,4 @@ def test_a_file_of_the_wrong_length_reads_as_nothing(tmp_path: Path, cut: int):
 
 def test_a_list_holding_what_marshal_cannot_store_fails(tmp_path: Path):
     with pytest.raises(ValueError):
-        write_cache_file(tmp_path, "f", "fp", None, (7, [b"a", (object(),)]))
+        write_cache_file(tmp_path, "f", "fp", None, (7, [b"a", (object(),)]), apart=True)

@@ -65,7 +65,7 @@ def cache_path(state_dir: Path, name: str = CACHE_FILE) -> Path:
 
 def read_cache_file(state_dir: Path, name: str, fingerprint: str) -> tuple[Any, Any] | None:
     """(extra header value, body) of a cache file written by this kith for this config,
-    or None when it is missing, corrupt, foreign or stale. Lists of bytes in the body
+    or None when it is missing, corrupt, foreign or stale. Lists of bytes written apart
     come back as memoryviews of the file's bytes (see `write_cache_file`)."""
     try:
         with open(cache_path(state_dir, name), "rb") as f:
@@ -88,14 +88,17 @@ def read_cache_file(state_dir: Path, name: str, fingerprint: str) -> tuple[Any, 
     return header[3], body
 
 
-def write_cache_file(state_dir: Path, name: str, fingerprint: str, extra: Any, body: Any) -> None:
+def write_cache_file(
+    state_dir: Path, name: str, fingerprint: str, extra: Any, body: Any, *, apart: bool = False
+) -> None:
     """Write one cache file atomically; raises OSError when the vault is read-only or
     full, ValueError when the body holds something marshal cannot store.
 
-    A list of bytes in a tuple body (the snapshot's marshalled chunks, ~25 MB at 110k
-    notes) is written after the dump of the rest, as it is: copying it into that dump
-    cost ~20 ms of CPU, and copying it back out when reading ~10 ms."""
-    body, blobs, sizes = _detach(body)
+    `apart`: each list of bytes in a tuple body (the snapshot's marshalled chunks, ~25 MB
+    at 110k notes) is written after the dump of the rest, as it is, and read back as
+    memoryviews: copying it into that dump cost ~20 ms of CPU, and copying it back out
+    when reading ~10 ms."""
+    body, blobs, sizes = _detach(body) if apart else (body, [], [])
     dump = marshal.dumps(((CACHE_FORMAT, _kith_stamp(), fingerprint, extra), body, sizes))
     head = len(dump).to_bytes(_HEAD, "little")
     _write_atomically(state_dir, name, lambda f: f.writelines([head, dump, *blobs]))

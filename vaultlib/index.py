@@ -291,7 +291,7 @@ class Index:
                      if (k[1] >= racy_after or p in v.block_notes) and p in blobs}  # fmt: skip
         keys = self.keys if type(self.keys) is dict else dict(self.keys)
         try:
-            write_cache_file(config.state_dir, SNAPSHOT_FILE, fp, token, encoded)
+            write_cache_file(config.state_dir, SNAPSHOT_FILE, fp, token, encoded, apart=True)
             write_cache_file(config.state_dir, MANIFEST_FILE, fp, (token, self._scan_ns),
                              (keys, counts, len(v.contacts), fresh))  # fmt: skip
             self._token = token
