@@ -46,7 +46,7 @@ def edit(root: Path, rel: str, text: str) -> None:
 
 def patched(root: Path) -> Index:
     idx = build_index(load_config(root))
-    assert idx._stored is not None, "the stored snapshot was not patched"
+    assert idx._whole is not None, "the stored snapshot was not patched"
     return idx
 
 
@@ -110,7 +110,7 @@ def test_anything_else_builds_the_vault_again(vault: Path, rel: str, text: str):
     (vault / rel).parent.mkdir(exist_ok=True)
     edit(vault, rel, text)
     idx = build_index(load_config(vault))
-    assert idx._stored is None
+    assert idx._whole is None
     assert values(idx) == values(full(vault))
 
 
@@ -119,7 +119,7 @@ def test_without_the_stored_snapshot_it_builds_again(vault: Path):
     ada = "People/Ada Lovelace.md"
     edit(vault, ada, FILES[ada] + "- 2026-11-19 coffee: new line\n")
     idx = build_index(load_config(vault))
-    assert idx._stored is None
+    assert idx._whole is None
     assert values(idx) == values(full(vault))
 
 

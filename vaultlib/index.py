@@ -109,10 +109,10 @@ class Index:
     # A cold run's builder, given every record as it was parsed, until vault() finishes it
     _streamed: VaultBuilder | None = field(default=None, repr=False)
     _deferred: Deferred | None = field(default=None, repr=False)
-    _stored: Vault | None = field(default=None, repr=False)  # the snapshot loaded from cache
-    # The vault last built whole from the records as they are (untracked), until a refresh:
-    # asked again, it is that vault (and it is freed with the index, not by each caller).
-    _built: Vault | None = field(default=None, repr=False)
+    # The whole (untracked) vault of the notes as they are: the stored snapshot loaded or
+    # patched, or the vault last built whole, until the records change. Asked again, it is
+    # that vault (freed with the index, not by each caller).
+    _whole: Vault | None = field(default=None, repr=False)
     _save: bool = True
     # Lean (the watcher): persons' and plain notes' records are kept as a digest once the
     # record cache holds them, and read back from it (see RecordStore). A one-shot run
@@ -133,7 +133,7 @@ class Index:
     def _load_records(self) -> None:
         deferred, self._deferred = self._deferred, None
         assert deferred is not None
-        self._stored = None
+        self._whole = None
         cache = iter_cache(self.config.state_dir, self.config.fingerprint())
         self.stats = IndexStats()
         _fill(self, deferred.keys, cache, None, self._save)
@@ -161,7 +161,7 @@ class Index:
         a touch or a save with identical content changes nothing."""
         changed: set[str] = set()
         self._token = None
-        self._built = None
+        self._whole = None
         self.old_keys = {}
         if paths is not None:
             paths = [p for p in paths if p.endswith(".md") or self._is_folder(p)]
@@ -224,21 +224,20 @@ class Index:
 
         `track=True` (the watcher) keeps the maps incremental updates need from the start."""
         with paused_gc():
-            if self._deferred is not None and changed is None and not track:
-                stored = self._stored or self._load_snapshot(self._deferred)
-                if stored is not None:
-                    self._stored = stored
-                    return stored
-            if changed is None and not track and self._built is not None:
-                return self._built
+            if changed is None and not track:
+                if self._whole is None and self._deferred is not None:
+                    self._whole = self._load_snapshot(self._deferred.token)
+                if self._whole is not None:
+                    return self._whole
             return self._vault(changed, track)
 
-    def _load_snapshot(self, deferred: Deferred) -> Vault | None:
+    def _load_snapshot(self, token: str) -> Vault | None:
+        """The stored snapshot, if it is the one named `token`."""
         from . import snapshot_cache
 
         fp = self.config.fingerprint()
         found = read_cache_file(self.config.state_dir, SNAPSHOT_FILE, fp)
-        if found is None or found[0] != deferred.token:
+        if found is None or found[0] != token:
             return None
         return snapshot_cache.decode(found[1], self.config, self.scan_problems)
 
@@ -263,7 +262,7 @@ class Index:
         self.stats.problems = len(v.problems)
         self.stats.errors = sum(1 for p in v.problems if p.severity == "error")
         self.stats.contacts = len(v.contacts)
-        self._built = v if whole and not track else None
+        self._whole = v if whole and not track else None
         return v
 
     def _store_snapshot(self, v: Vault, fresh: dict[str, Any] | None = None) -> Deferred | None:
@@ -634,14 +633,9 @@ def _patch(idx: Index, keys: dict[str, StatKey], edited: _Edited) -> tuple[Defer
     again. (None, 0) unless each is still the person it was, under the same name; else
     what the manifest now says, and how many of those notes changed what kith knows (a
     note touched, or saved as it was, did not)."""
-    from . import snapshot_cache
     from .vault import patch_persons
 
-    config = idx.config
-    found = read_cache_file(config.state_dir, SNAPSHOT_FILE, config.fingerprint())
-    if found is None or found[0] != edited.token:
-        return None, 0
-    old = snapshot_cache.decode(found[1], config, idx.scan_problems)
+    old = idx._load_snapshot(edited.token)
     if old is None:
         return None, 0
     for r in edited.records:
@@ -653,7 +647,7 @@ def _patch(idx: Index, keys: dict[str, StatKey], edited: _Edited) -> tuple[Defer
     deferred = idx._store_snapshot(v, edited.fresh)
     if deferred is None:
         return None, 0
-    idx._stored = v
+    idx._whole = v
     changed = {p for p in (r.path for r in edited.records)
                if v.by_path[p] != old.by_path[p]
                or (p in v.block_notes) != (p in old.block_notes)}  # fmt: skip
