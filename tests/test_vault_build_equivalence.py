@@ -173,6 +173,24 @@ def test_a_one_shot_builder_turns_incremental_on_its_first_update():
     assert builder.track
 
 
+def test_a_note_whose_name_starts_with_a_space_is_relinked_when_it_becomes_a_person():
+    """The notes that named it are found by the name the resolver files its path under
+    (" ada"), not by the name a link target would be read as (stripped: "ada")."""
+    path = " Ada.md"
+    records = {
+        path: PARSER.parse(path, b"just a note\n"),
+        "Daily/2026-11-01.md": PARSER.parse(
+            "Daily/2026-11-01.md", b"- call with [a](<./ Ada.md>)\n"
+        ),
+    }
+    builder = VaultBuilder(CFG, records)
+    builder.build()
+    records[path] = PARSER.parse(path, b"---\ntype: person\nstage: cold\n---\n")
+    v = builder.update({path})
+    same(v, VaultBuilder(CFG, records).build())
+    assert len(v.by_path[path].interactions) == 1
+
+
 def test_two_people_linked_on_one_line_get_equal_interactions():
     rec = PARSER.parse("Daily/2026-11-01.md", b"- lunch with [[Ada Lovelace]] and [[Ben Ortiz]]\n")
     records = {p: note(p, random.Random(0)) for p in PEOPLE[:2]} | {rec.path: rec}
@@ -241,7 +259,7 @@ def test_a_target_is_filed_under_the_name_of_every_path_it_resolves_to(target: s
     resolver = Resolver([*PEOPLE, *DATED, *OTHER])
     path, candidates = resolver.resolve(target, "Daily/2026-11-01.md")
     for hit in [path] if path else candidates:
-        assert links._name(hit) == links.target_name(target)
+        assert links.path_name(hit) == links.target_name(target)
 
 
 @settings(max_examples=80, deadline=None)

@@ -67,7 +67,7 @@ class Resolver:
         self._shared: frozenset[str] | None = None  # `shared`, until `many` changes
 
     def __contains__(self, path: str) -> bool:
-        key = _key(_name(path))
+        key = _key(path_name(path))
         return self.one.get(key) == path or path in self.many.get(key, ())
 
     def holding(self, name: str) -> list[str]:
@@ -75,8 +75,8 @@ class Resolver:
         key = _key(name)
         hit = self.one.get(key)
         if hit is not None:
-            return [hit] if _name(hit) == name else []
-        return [p for p in self.many.get(key, ()) if _name(p) == name]
+            return [hit] if path_name(hit) == name else []
+        return [p for p in self.many.get(key, ()) if path_name(p) == name]
 
     @property
     def shared(self) -> frozenset[str]:
@@ -84,13 +84,13 @@ class Resolver:
         if self._shared is None:
             names: set[str] = set()
             for held in self.many.values():  # a few, each most often of one basename
-                names.update(n for n, count in Counter(map(_name, held)).items() if count > 1)
+                names.update(n for n, count in Counter(map(path_name, held)).items() if count > 1)
             self._shared = frozenset(names)
         return self._shared
 
     def add(self, path: str) -> None:
         """A path not yet known."""
-        key = _key(_name(path))
+        key = _key(path_name(path))
         if key in self.many:
             insort(self.many[key], path)
         elif key in self.one:
@@ -102,7 +102,7 @@ class Resolver:
 
     def remove(self, path: str) -> None:
         """A known path."""
-        key = _key(_name(path))
+        key = _key(path_name(path))
         if key in self.one:
             del self.one[key]
             return
@@ -122,7 +122,7 @@ class Resolver:
             if "/" not in t and "." not in t:  # the common case: a bare note name
                 name = t.casefold()
                 hit = self.one.get(_key(name))
-                if hit is not None and _name(hit) == name:
+                if hit is not None and path_name(hit) == name:
                     return hit, ()
             return self._resolve(t)
         # A relative Markdown link: first relative to the linking note's folder; a `./`
@@ -179,6 +179,7 @@ def _stem(path: str) -> str:
     return path[:-3] if path.endswith(".md") else path
 
 
-def _name(path: str) -> str:
-    """The folded basename of a path: `_name("People/Ada Lovelace.md") == "ada lovelace"`."""
-    return fold_path(path[:-3] if path.endswith(".md") else path).rpartition("/")[2]
+def path_name(path: str) -> str:
+    """The folded basename of a path, as the resolver files it:
+    `path_name("People/Ada Lovelace.md") == "ada lovelace"`."""
+    return fold_path(_stem(path)).rpartition("/")[2]

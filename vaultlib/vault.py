@@ -19,7 +19,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .config import Config
 from .dates import parse_date
-from .links import Resolver, depends_on_source, target_name
+from .links import Resolver, depends_on_source, path_name, target_name
 from .model import WARNING, Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem
 from .parse import GOAL, PERSON, NoteRecord, display_text, link_target
 from .records import T_DATE, T_HAS_BLOCKS, T_LINKS, T_TAGS, T_TITLE, RecordStore
@@ -87,8 +87,10 @@ class _Days(dict[int, date]):
 
 
 class _Basenames(dict[str, str]):
-    """`target_name` of each link target or person path, for one build or update: targets
-    repeat across notes, and equal names come out as one object."""
+    """`target_name` of each link target or reached person's path, for one build or update:
+    targets repeat across notes, and equal names come out as one object. (For a path it is
+    `path_name`, unless the path starts or ends with a space or holds a backslash: such a
+    person's name then stays in `names_of` too, which costs a relink, never a wrong answer.)"""
 
     def __init__(self) -> None:
         super().__init__()
@@ -450,7 +452,7 @@ class VaultBuilder:
                 relink.add(p)
         sources = set(changed)
         persons: set[str] = {p for p in changed if p in self.contacts}
-        for name in {target_name(p) for p in relink}:
+        for name in {path_name(p) for p in relink}:  # what links to each named it
             sources.update(self.by_name.get(name, ()))
         dated: list[NoteRecord] = []
         # What the sources said before goes first, person by person and name by name: a
