@@ -340,7 +340,7 @@ def save_cache(state_dir: Path, fingerprint: str, written_ns: int,
     out = CacheWriter(state_dir, fingerprint, written_ns)
     try:
         for chunk in chunked(rows):
-            out.add(encode_chunk(chunk))
+            out.add(*_chunk_parts(chunk))  # (not joined: ~30 MB copied once more at 110k notes)
     except BaseException:
         out.abort()
         raise
@@ -378,8 +378,9 @@ class CacheWriter:
             self.abort()
             raise
 
-    def add(self, chunk: bytes | memoryview) -> None:
-        self._out.file.write(chunk)
+    def add(self, *parts: bytes | memoryview) -> None:
+        """One or more chunks, or the parts of one, as written."""
+        self._out.file.writelines(parts)
 
     def commit(self) -> None:
         """Put it in place (on OSError, nothing was: the temporary file is removed)."""
@@ -396,9 +397,13 @@ class CacheWriter:
 
 def encode_chunk(value: Any) -> bytes:
     """A chunk of the record cache as written: its head (length, CRC), then its dump."""
+    return b"".join(_chunk_parts(value))
+
+
+def _chunk_parts(value: Any) -> tuple[bytes, bytes]:
     data = marshal.dumps(value)
-    return (len(data).to_bytes(5, "little") + (zlib.crc32(data) & 0xFFFFFF).to_bytes(3, "little")
-            + data)  # fmt: skip
+    head = len(data).to_bytes(5, "little") + (zlib.crc32(data) & 0xFFFFFF).to_bytes(3, "little")
+    return head, data
 
 
 def encode_rows(rows: Iterable[tuple[Any, ...]]) -> bytes:
