@@ -454,12 +454,10 @@ def parse_chunks(
     if len(paths) < PARALLEL_MIN or cpus < 2:
         yield None, _rows(NoteParser(config), root, paths)
     else:
-        yield from _parallel(config, root, paths, cpus)
+        yield from _parallel(config, paths, cpus)
 
 
-def _parallel(
-    config: Config, root: str, paths: list[str], n: int
-) -> Iterator[tuple[memoryview, list[Row]]]:
+def _parallel(config: Config, paths: list[str], n: int) -> Iterator[tuple[memoryview, list[Row]]]:
     """parse_chunks on n worker processes. Each parses every n-th chunk of the paths and
     sends it, encoded as the record cache stores it (a cold index writes the cache from
     what they send), after a "+" (a "!" and a message when it failed), down a pipe of
@@ -488,7 +486,7 @@ def _parallel(
             # its own send end): it closes the read ends, so that if this process dies, its
             # writes fail instead of waiting forever for a reader.
             inherited = list(reads) if forked else []
-            w = ctx.Process(target=_worker, args=(config, root, chunks, i, n, send, inherited),
+            w = ctx.Process(target=_worker, args=(config, chunks[i::n], send, inherited),
                             daemon=True)  # fmt: skip
             try:
                 w.start()
@@ -534,9 +532,8 @@ def _widen(fd: int) -> None:
         pass
 
 
-def _worker(config: Config, root: str, chunks: list[list[str]], first: int, step: int,
-            send: Any, inherited: list[Any]) -> None:  # fmt: skip
-    """A parsing process of `_parallel`: chunks first, first + step, ... of `chunks`."""
+def _worker(config: Config, chunks: list[list[str]], send: Any, inherited: list[Any]) -> None:
+    """A parsing process of `_parallel`: its chunks, parsed and sent in order."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
@@ -544,8 +541,9 @@ def _worker(config: Config, root: str, chunks: list[list[str]], first: int, step
         recv.close()
     _init_worker(config)
     try:
-        for k in range(first, len(chunks), step):
-            send.send_bytes(b"+" + _parse_chunk(root, chunks[k]))
+        root = str(config.root)
+        for chunk in chunks:
+            send.send_bytes(b"+" + _parse_chunk(root, chunk))
     except BrokenPipeError:
         return  # the parent is gone: so is the reason to go on
     except Exception as e:  # a bug, or memory: the parent raises it (see _failed)
@@ -798,8 +796,8 @@ class _Cold:
     VaultBuilder.start), and with `write` it writes the record cache from the chunks as
     the workers encoded them. Done after the workers, both took one core while the other
     idled (~40% of the run at 110k notes). Both stop for good when a note turns out to be
-    gone (`stop`): the builder resolves links against every path listed, that one too,
-    and its row holds no stat key."""
+    gone (the caller drops this, after `stop`): the builder resolves links against every
+    path listed, that one too, and its row holds no stat key."""
 
     def __init__(self, idx: Index, paths: list[str], *, write: bool) -> None:
         self.idx = idx
@@ -827,18 +825,15 @@ class _Cold:
         if self.writer is None:
             return
         if encoded is None:
-            self.stop_writing()
+            self.stop()
             return
         try:
             self.writer.add(encoded)
         except OSError:
-            self.stop_writing()  # save_index then says what is wrong
+            self.stop()  # save_index then says what is wrong
 
     def stop(self) -> None:
-        self.builder = None
-        self.stop_writing()
-
-    def stop_writing(self) -> None:
+        """Stop writing the record cache, and remove what was written of it."""
         if self.writer is not None:
             self.writer.abort()
             self.writer = None
