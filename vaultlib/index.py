@@ -6,7 +6,8 @@ against the cache, and notes whose mtime is too recent to trust), parsing them
 counts of added, modified and removed notes. When the manifest says no note
 changed since the last run, it loads neither records nor notes: the stored snapshot
 (`snapshot_cache`) is the vault, and the records are loaded only if something asks
-for them. It reads notes; its only writes are kith's own cache files through `cache`.
+for them; when only persons' notes changed, each still the same person, it patches that
+snapshot. A cold run builds the vault and writes the record cache as its workers parse. It reads notes; its only writes are kith's own cache files through `cache`.
 """
 
 from __future__ import annotations
@@ -680,7 +681,8 @@ def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | 
     )
     if doubt:
         # Changed or racy notes are fine only if the manifest kept their record and they
-        # still parse to it (a note kith filled a block in; a save with the same content).
+        # still parse to it (a note kith filled a block in; a save with the same content),
+        # or if they are usable persons, which the stored snapshot is patched for (_patch).
         if len(doubt) > 50:
             return None
         from .parse import NoteParser
@@ -705,7 +707,8 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
           cache: tuple[int, Iterator[list[tuple[Any, ...]]]] | None,
           jobs: int | None, save: bool) -> None:  # fmt: skip
     """Take every unchanged record from the record cache (read chunk by chunk), parse the
-    rest, save when anything moved.
+    rest, save when anything moved. A cold run (nothing from the cache, many notes) also
+    builds the vault and writes the record cache as the chunks arrive (see _Cold).
 
     A key of None (a note the scan listed without a stat) is the one its reader saw; a note
     gone by then is dropped, as if the scan had not seen it."""

@@ -407,11 +407,11 @@ class Renderer:
         self._rows_day = today
 
     def end_pass(self) -> None:
-        """A pass is over: forget the links made in it. With `keep_rows` (the watcher),
-        a row that did not change is not rendered again, so the next pass makes few links,
-        and keeping every link a large vault's reports hold cost ~2.5 MB between passes."""
-        if self.keep_rows:
-            self._links.clear()
+        """A pass is over: forget the links made in it. With `keep_rows` (the watcher, which
+        alone makes passes), a row that did not change is not rendered again, so the next
+        pass makes few links, and keeping every link a large vault's reports hold cost
+        ~2.5 MB between passes."""
+        self._links.clear()
 
     def _each_global(self) -> Callable[..., str]:
         @pass_context

@@ -351,7 +351,8 @@ class ReportCache:
         self.used = set()
 
     def forget_unused(self) -> None:
-        """Drop renderings this pass did not ask for (a removed block, another report)."""
+        """End a pass: drop renderings it did not ask for (a removed block, another report),
+        and the links its renderer made (see Renderer.end_pass)."""
         for slot in self.texts.keys() - self.used:
             del self.texts[slot]
         self.used = set()

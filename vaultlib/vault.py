@@ -258,14 +258,17 @@ class _Own(NamedTuple):
     interests: tuple[str, ...]
     archived: bool
     added: date | None
-    log: list[Interaction]  # its own log's interactions, last line first
+    # its own log's interactions, last line first (`_complete` adds the others to this list)
+    log: list[Interaction]
     moves: tuple[Move, ...]
 
 
 class VaultBuilder:
     """Assembles records into a Vault, and re-assembles only what a change touches.
 
-    `build()` assembles every record from scratch. The watcher keeps one builder per index
+    `build()` assembles every record from scratch (as `start`, a `take` of each record, then
+    `finish`: a cold index calls those itself, taking records as its workers parse them).
+    The watcher keeps one builder per index
     (with `track=True`): after a save, `update(changed)` re-resolves the links of the changed
     notes (and of notes whose links may now resolve differently, because a note with the same
     basename appeared or vanished) and rebuilds only the contacts those links or notes
@@ -293,7 +296,9 @@ class VaultBuilder:
         # basename -> sources naming it, each once (a list: most names have few sources, and
         # a source leaves all its names before it names any again)
         self.by_name: dict[str, list[str]] = defaultdict(list)
-        self.reach: dict[str, str | tuple[str, ...]] = {}  # target -> `_reach`, for one update
+        # target -> `_reach`, for one build or update (while streaming, also notes not yet
+        # known to be persons: see `start`)
+        self.reach: dict[str, str | tuple[str, ...]] = {}
         self.link_problems: dict[str, list[Problem]] = {}
         self.contacts: _Sorted[Contact] = _Sorted(name_key)
         # path -> contact, kept as contacts are put and removed: each snapshot gets a copy
@@ -309,21 +314,23 @@ class VaultBuilder:
         self.extra: list[Problem] = []
         self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
         self._streaming = False  # see `start`
-        # The persons a tracked build took, in order: read again when their contact is made
-        # (holding 10k decoded person records through the pass over every note cost the
-        # watcher ~20 MB at its peak).
+        # Each build keeps what a person's contact needs from its own note its own way, for
+        # what matters to whoever runs it. A tracked build (the watcher, whose peak memory
+        # has a target) keeps the persons taken, in order, and reads them again when their
+        # contact is made: holding 10k decoded person records through the pass over every
+        # note cost ~20 MB at its peak.
         self._people: list[str] = []
-        # What an untracked build took of each person as it came (no record is read twice:
-        # finish re-reading 10k persons took ~25% of its CPU at 110k notes).
+        # An untracked build (a one-shot run, whose time counts) keeps each person's _Own as
+        # it came: finish reading 10k persons again took ~25% of its CPU at 110k notes.
         self._owns: list[_Own] = []
         self._live_persons = False
         self.names: dict[str, str] = {}  # person -> name, for introduced_by and knows
-        self._shared: dict[Any, Any] = {}  # one copy of each tuple the maps hold
+        self._shared: dict[Any, Any] = {}  # one copy of each tuple the maps and dated notes hold
         self._bases = _Basenames()  # one copy of each name the maps hold
 
     def build(self, extra_problems: Iterable[Problem] = ()) -> Vault:
-        """The snapshot of every record, from scratch, reading each record once (a record
-        store decodes on every read, and nothing but persons is kept meanwhile)."""
+        """The snapshot of every record, from scratch, reading each record once, persons
+        excepted in a tracked build (see `_people`; a record store decodes on every read)."""
         records = self.records
         self.start(records)
         take = self.take
@@ -637,7 +644,8 @@ class VaultBuilder:
 
     def _with_found(self, path: str, own: list[Interaction]) -> tuple[Interaction, ...]:
         """A person's own interactions (those of one date in the order of their lines, last
-        first) and those other notes give them, newest first."""
+        first) and those other notes give them, newest first: `own` is extended and sorted
+        in place."""
         own += self.found[path]
         own.sort(key=_interaction_order, reverse=True)
         return tuple(own)
