@@ -293,7 +293,7 @@ _intern = sys.intern
 
 def _word(value: Any) -> Any:
     """`value`, interned when it is one word: letters, maybe hyphenated (`ex-colleague`), of
-    at most _MAX_WORD characters. _own_value and _fast_line repeat the test inline."""
+    at most _MAX_WORD characters. _own_entry and _fast_line repeat the test inline."""
     if (
         type(value) is str
         and len(value) <= _MAX_WORD
@@ -333,12 +333,11 @@ _WORD_START = frozenset("ABCDEGHIJKLMOPQRSUVWXYZabcdeghijklmopqrsuvwxyz")
 _BLANK, _ITEM, _KEY, _OPEN, _FLOW = 0, 1, 2, 3, 4
 _BLANK_LINE = (_BLANK, 0, None)
 _NO_VALUE: Any = object()  # `key:` with nothing after it: a block list may follow
-_NOT_KEPT: Any = object()
 _COPY = ("", "")  # value.join(_COPY): a string equal to value, but another object
 _FAST_LINES: dict[str, tuple[int, Any, Any]] = {}
 # The same for _fast_parse(shared=False), kept apart: the notes read so (persons) have many
 # lines of their own (names, emails), which would push out the lines other notes repeat.
-# Its entries hold only values _own_value can copy, and say whether each note needs a copy:
+# Its entries hold only values a note may share or copy, and say whether it needs a copy:
 # a kind plus _OWN means "copy the value"; see _own_entry.
 _OWN_LINES: dict[str, tuple[int, Any, Any]] = {}
 _OWN = 8
@@ -346,33 +345,24 @@ _MAX_FAST_LINES = 32768
 _MAX_KEPT_LINE = 200  # characters: longer lines seldom repeat
 
 
-def _own_value(value: Any) -> Any:
-    """A copy of a memo value for a note of its own, as reading the line would make it:
-    a string copied (unless it is one every note shares: a word _word interned, '' or one
-    Latin-1 character), None or a bool as they are; anything else (a number) is _NOT_KEPT:
-    the line is not kept in _OWN_LINES, but read again each time."""
+def _own_entry(kind: int, arg: Any, value: Any) -> tuple[int, Any, Any] | None:
+    """The _OWN_LINES entry for a line _fast_line read as (kind, arg, value), for notes
+    whose values are their own: a value every note may share as it is (a word _word
+    interned, '' or one Latin-1 character, None, a bool); any other string copied, with
+    _OWN added to the kind (each note then gets a copy of its own); None for anything
+    else (a number, a flow list: kept, these would push out the lines that do repeat),
+    whose line is read again each time."""
     if type(value) is str:
         if len(value) <= _MAX_WORD and (
             value.isalpha() or ("-" in value and value.replace("-", "").isalpha())
         ):
-            return value  # a word, interned by _word as _fast_line read it
-        return value.join(_COPY) if len(value) > 1 or value > "\xff" else value
+            return kind, arg, value  # a word, interned by _word as _fast_line read it
+        if len(value) > 1 or value > "\xff":
+            return kind + _OWN, arg, value.join(_COPY)
+        return kind, arg, value
     if value is None or type(value) is bool:
-        return value
-    return _NOT_KEPT
-
-
-def _own_entry(kind: int, arg: Any, value: Any) -> tuple[int, Any, Any] | None:
-    """The _OWN_LINES entry for a line _fast_line read as (kind, arg, value): the value as
-    _own_value copies it, with _OWN added to the kind when that copy is another object;
-    None when it cannot be copied so, or is a flow list (kept, these would push out the
-    lines that do repeat)."""
-    if kind == _FLOW:
-        return None
-    kept = _own_value(value)
-    if kept is _NOT_KEPT:
-        return None
-    return (kind if kept is value else kind + _OWN), arg, kept
+        return kind, arg, value
+    return None
 
 
 def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[str, int]] | None:
@@ -396,7 +386,7 @@ def _fast_parse(block: str, shared: bool = False) -> tuple[dict[str, Any], dict[
         entry = known.get(line)
         if entry is not None:
             kind, arg, value = entry
-            if kind > _FLOW:  # from _OWN_LINES: this note's copy of the value
+            if kind >= _OWN:  # from _OWN_LINES: this note's copy of the value
                 kind -= _OWN
                 value = value.join(_COPY)
         else:
