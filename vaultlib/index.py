@@ -882,8 +882,13 @@ class _Reread:
             return now
         # The note changed (or went) since it was indexed, and its event is not handled
         # yet: the record indexed is in the cache file, unless that was replaced too.
-        for _path, blob in self.rows({path: want}, parse_missing=False):
-            return blob
+        cf = open_cache(self.config.state_dir, self.config.fingerprint())
+        if cf is not None:
+            try:
+                for _path, blob in _matching(cf, {path: want}):
+                    return blob
+            finally:
+                cf.close()
         return now
 
     def _parse_now(self, path: str) -> bytes | None:
@@ -894,9 +899,7 @@ class _Reread:
         row = _rows(self._parser, str(self.config.root), [path])[0]
         return None if _key(row) is None else row[4]
 
-    def rows(
-        self, wanted: Mapping[str, int], parse_missing: bool = True
-    ) -> Iterator[tuple[str, bytes]]:
+    def rows(self, wanted: Mapping[str, int]) -> Iterator[tuple[str, bytes]]:
         cf = open_cache(self.config.state_dir, self.config.fingerprint())
         seen: set[str] = set()
         if cf is not None:
@@ -913,15 +916,13 @@ class _Reread:
                         path = expect
                         expect = next(order, None)
                     yield path, blob
-                if found == len(wanted) or not parse_missing:
+                if found == len(wanted):
                     return
                 # Some are no longer in the file (replaced or damaged since): name those
                 # found, reading the same file again, and parse the others.
                 seen = {path for path, _ in _matching(cf, wanted)}
             finally:
                 cf.close()
-        if not parse_missing:
-            return
         for path in [p for p in wanted if p not in seen]:
             now = self._parse_now(path)
             if now is not None:
