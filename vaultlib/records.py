@@ -140,8 +140,9 @@ class Backing(Protocol):
 _READ_ONE_BY_ONE = 32  # more records than this are read by one pass over the cache file
 
 
-def _ring(t: tuple[Any, ...]) -> str | None:
-    """A usable person's ring from its record tuple (see `moves.ring_of`)."""
+def person_ring(t: tuple[Any, ...]) -> str | None:
+    """A usable person's ring from its record tuple, undecoded (as `moves.ring_of` reads
+    it from a record)."""
     ring = t[6].get("ring")
     return ring if isinstance(ring, str) else None
 
@@ -215,7 +216,7 @@ class RecordStore(Mapping[str, NoteRecord]):
             return None
         if self.backing is not None:
             return self.rings.get(path)
-        return _ring(marshal.loads(self.blobs[path]))
+        return person_ring(marshal.loads(self.blobs[path]))
 
     def __contains__(self, path: object) -> bool:
         return path in self.blobs or path in self.digests
@@ -250,7 +251,7 @@ class RecordStore(Mapping[str, NoteRecord]):
         if cls == ROW_PERSON:
             self.persons.add(path)
             if self.backing is not None:
-                self.rings[path] = _ring(marshal.loads(blob))
+                self.rings[path] = person_ring(marshal.loads(blob))
         else:
             self.persons.discard(path)
             self.rings.pop(path, None)

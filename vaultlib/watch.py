@@ -24,6 +24,7 @@ import functools
 import gc
 import json
 import logging
+import marshal
 import os
 import queue
 import signal
@@ -65,12 +66,10 @@ from .moves import (
     StageChange,
     find_stage_changes,
     record_stage_change,
-    ring_of,
 )
 from .parse import NoteParser
 from .paths import is_ignored_name
-from .records import ROW_PERSON, KeyStore
-from .records import decode as decode_record
+from .records import ROW_PERSON, KeyStore, person_ring
 from .registry import VAULT_TEMPLATES
 from .scan import Put, folder_ok, is_excluded, walk_changes, walk_keys
 from .vault import Vault
@@ -1114,7 +1113,7 @@ class Watcher:
                     try:
                         if row[5] != ROW_PERSON:  # not a usable person
                             continue
-                        ring = ring_of(decode_record(row[4]))
+                        ring = person_ring(marshal.loads(row[4]))
                     except Exception:
                         continue
                     if ring is not None:
