@@ -114,6 +114,28 @@ def test_anything_else_builds_the_vault_again(vault: Path, rel: str, text: str):
     assert values(idx) == values(full(vault))
 
 
+@pytest.mark.parametrize("how", [{"save": False}, {"lean": True}], ids=["unsaved", "lean"])
+def test_a_run_that_cannot_patch_parses_an_edited_person_once(
+    vault: Path, how: dict[str, bool], monkeypatch: pytest.MonkeyPatch
+):
+    from vaultlib.parse import NoteParser
+
+    backdate(vault)  # nothing saved just before the scan: only the edited note is in doubt
+    build_index(load_config(vault), rebuild=True).vault()
+    ada = "People/Ada Lovelace.md"
+    edit(vault, ada, FILES[ada] + "- 2026-11-19 coffee: new line\n")
+    os.utime(vault / ada, (time.time() - 1800, time.time() - 1800))
+    parsed: list[str] = []
+    parse = NoteParser.parse
+    monkeypatch.setattr(
+        NoteParser, "parse", lambda self, p, d: parsed.append(p) or parse(self, p, d)
+    )
+    idx = build_index(load_config(vault), **how)
+    assert parsed == [ada]
+    assert idx._whole is None
+    assert values(idx) == values(full(vault))
+
+
 def test_without_the_stored_snapshot_it_builds_again(vault: Path):
     (vault / ".kith/cache/snapshot.marshal").unlink()
     ada = "People/Ada Lovelace.md"

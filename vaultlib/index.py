@@ -594,11 +594,11 @@ def build_index(
         return idx
     keys, scan_problems = scan_keys(config)
     idx = Index(config, scan_problems=scan_problems, _save=save, _scan_ns=scan_ns, lean=lean)
-    found = _unchanged(config, fp, keys)
+    found = _unchanged(config, fp, keys, patchable=save and not lean)
     modified = parsed = 0
     if isinstance(found, _Edited):
         parsed = found.parsed
-        found, modified = _patch(idx, keys, found) if save and not lean else (None, 0)
+        found, modified = _patch(idx, keys, found)
     if found is not None:
         idx._deferred = found
         idx.keys = keys
@@ -654,10 +654,13 @@ def _patch(idx: Index, keys: dict[str, StatKey], edited: _Edited) -> tuple[Defer
     return deferred, len(changed)
 
 
-def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | _Edited | None:
+def _unchanged(
+    config: Config, fp: str, keys: dict[str, StatKey], *, patchable: bool
+) -> Deferred | _Edited | None:
     """The manifest's word when every note has the stat key the stored snapshot was built
     from, and none was modified too close to when those keys were taken to trust them;
-    `_Edited` when the only notes that changed since are usable persons."""
+    `_Edited` when the only notes that changed since are usable persons, if the caller
+    can patch the stored snapshot for them (`patchable`)."""
     found = read_cache_file(config.state_dir, MANIFEST_FILE, fp)
     if found is None:
         return None
@@ -683,8 +686,8 @@ def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | 
         # Changed or racy notes are fine only if the manifest kept their record and they
         # still parse to it (a note kith filled a block in; a save with the same content),
         # or if they are usable persons, which the stored snapshot is patched for (_patch).
-        if len(doubt) > 50:
-            return None
+        if len(doubt) > 50 or (not patchable and any(p not in fresh for p in doubt)):
+            return None  # (a note without a kept record could only be an edited person)
         from .parse import NoteParser
 
         parser = NoteParser(config)
@@ -694,7 +697,7 @@ def _unchanged(config: Config, fp: str, keys: dict[str, StatKey]) -> Deferred | 
         for rec, p in zip(parse_paths(parser, root, doubt), doubt):
             t = rec.to_tuple()
             if p not in fresh or t != fresh[p]:
-                if not is_usable_person(rec):
+                if not patchable or not is_usable_person(rec):
                     return None
                 edited.append(rec)
             now[p] = t  # whatever changes next within the racy window is seen
