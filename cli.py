@@ -956,6 +956,9 @@ def run() -> None:
     try:
         main()
     except SystemExit as e:
+        cache = sys.modules.get("vaultlib.cache")
+        if cache is not None:
+            cache.wait_released()  # a replaced cache file being removed on a thread
         threading = sys.modules.get("threading")
         if (e.code is None or type(e.code) is int) and (
             threading is None or threading.active_count() == 1

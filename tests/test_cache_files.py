@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import marshal
+import os
 from pathlib import Path
 
 import pytest
 
-from vaultlib.cache import cache_path, read_cache_file, write_cache_file
+from vaultlib.cache import cache_path, read_cache_file, wait_released, write_cache_file
 
 
 @pytest.mark.parametrize("apart", [False, True], ids=["whole", "apart"])
@@ -54,3 +55,33 @@ def test_a_file_of_the_wrong_length_reads_as_nothing(tmp_path: Path, cut: int):
 def test_a_list_holding_what_marshal_cannot_store_fails(tmp_path: Path):
     with pytest.raises(ValueError):
         write_cache_file(tmp_path, "f", "fp", None, (7, [b"a", (object(),)]), apart=True)
+
+
+def _big(tag: str) -> tuple[str, bytes]:
+    return (tag, b"x" * (2 << 20))  # over the size replaced by setting the old file aside
+
+
+def test_a_large_file_replaced_leaves_the_new_one_alone(tmp_path: Path):
+    write_cache_file(tmp_path, "f", "fp", None, _big("old"))
+    write_cache_file(tmp_path, "f", "fp", None, _big("new"))
+    wait_released()
+    found = read_cache_file(tmp_path, "f", "fp")
+    assert found is not None and found[1] == _big("new")
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["f"]
+
+
+def test_a_large_file_stays_when_its_replacement_cannot_be_put_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    write_cache_file(tmp_path, "f", "fp", None, _big("old"))
+
+    def refuse(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError):
+        write_cache_file(tmp_path, "f", "fp", None, _big("new"))
+    monkeypatch.undo()
+    found = read_cache_file(tmp_path, "f", "fp")
+    assert found is not None and found[1] == _big("old")
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["f"]
