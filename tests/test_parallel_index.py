@@ -88,17 +88,26 @@ def test_a_cold_index_builds_while_parsing_and_equals_a_full_build(vault: Path):
     same(again.vault(), streamed)
 
 
+def delete_when_listed(monkeypatch: pytest.MonkeyPatch, vault: Path, rel: str) -> None:
+    """The note at `rel` is deleted once the scan has listed it, before it is handed on (and
+    so before any worker can read it: workers start while the scan goes on)."""
+    walk = index_mod.walk_keys
+
+    def walk_and_delete(config, put, **kw):
+        def delete_then_put(path, key):
+            if path == rel:
+                os.unlink(vault / rel)
+            put(path, key)
+
+        return walk(config, delete_then_put, **kw)
+
+    monkeypatch.setattr(index_mod, "walk_keys", walk_and_delete)
+
+
 def test_a_note_gone_between_scan_and_reading_is_dropped_from_a_streamed_index(
     vault: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    listed = index_mod.scan_keys
-
-    def scan_then_delete(config, **kw):
-        found = listed(config, **kw)
-        os.unlink(vault / "People/Ben.md")  # listed, gone before a worker reads it
-        return found
-
-    monkeypatch.setattr(index_mod, "scan_keys", scan_then_delete)
+    delete_when_listed(monkeypatch, vault, "People/Ben.md")
     idx = build_index(load_config(vault), rebuild=True, jobs=2)
     assert "People/Ben.md" not in idx.records and "People/Ben.md" not in idx.keys
     assert idx._streamed is None  # built from the records instead: Ben is not among them
@@ -165,14 +174,7 @@ def test_a_cold_index_writes_the_cache_its_workers_encoded(vault: Path):
 
 
 def test_a_note_gone_mid_run_leaves_no_row_in_the_cache(vault: Path, monkeypatch):
-    listed = index_mod.scan_keys
-
-    def scan_then_delete(config, **kw):
-        found = listed(config, **kw)
-        os.unlink(vault / "Notes/Twin.md")
-        return found
-
-    monkeypatch.setattr(index_mod, "scan_keys", scan_then_delete)
+    delete_when_listed(monkeypatch, vault, "Notes/Twin.md")
     build_index(load_config(vault), rebuild=True, jobs=2)
     rows = cache_rows(vault)
     assert "Notes/Twin.md" not in rows and len(rows) == len(FILES) - 1
@@ -313,3 +315,70 @@ def test_a_parallel_index_holds_one_string_per_path(vault: Path, how: str):
     assert idx.stats.parsed == len(FILES) == len(idx.records.blobs)
     held = {id(p) for p in idx.keys}
     assert all(id(p) in held for p in idx.records.blobs)
+
+
+# Names whose sorted order differs from a walk that sorts each folder's own names: " " and
+# "-" sort before "/", and "." before "/" (so "a b/x.md" < "a/x.md" and "a.md" < "a/x.md").
+_NAMES = st.sampled_from(["a", "a b", "a-b", "a.md", "b", "Z", "é", "a0"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(_NAMES, min_size=1, max_size=3), min_size=1, max_size=12))
+def test_an_ordered_walk_lists_paths_in_sorted_order(parts: list[list[str]]):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        files: set[str] = set()
+        for p in parts:
+            rel = "/".join(p[:-1] + [p[-1] + ".md"])
+            if any(rel.startswith(f + "/") or f.startswith(rel + "/") for f in files):
+                continue  # a name both a folder and a note's path prefix: skip
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text("x")
+            files.add(rel)
+        seen: list[str] = []
+        index_mod.walk_keys(load_config(root), lambda p, k: seen.append(p), ordered=True)
+        assert seen == sorted(files)
+
+
+def test_workers_parse_while_the_scan_goes_on(vault: Path, monkeypatch: pytest.MonkeyPatch):
+    """With more notes than it takes to start workers, they are running, and were handed the
+    notes listed so far, before the scan has ended."""
+    walk = index_mod.walk_keys
+    during: list[int] = []
+
+    def walk_and_look(config, put, **kw):
+        problems = walk(config, put, **kw)
+        during.append(len(multiprocessing.active_children()))
+        return problems
+
+    monkeypatch.setattr(index_mod, "walk_keys", walk_and_look)
+    idx = build_index(load_config(vault), rebuild=True, jobs=2)
+    assert during == [2]
+    same(idx.vault(), VaultBuilder(idx.config, idx.records, track=False).build())
+
+
+def test_a_pool_given_other_notes_is_not_used(vault: Path):
+    config = load_config(vault)
+    paths = sorted(scan_keys(config, stat_notes=False)[0])
+    pool = index_mod._Pool(config, 2)
+    pool.feed(["Notes/Twin.md", "Home.md"])  # not where `paths` begins
+    got = [row for _, rows in index_mod.parse_chunks(config, paths, 2, pool) for row in rows]
+    assert [row[0] for row in got] == paths
+    assert [w.exitcode for w in pool.workers] == [-signal.SIGTERM]  # stopped, and waited for
+
+
+@fork_only
+def test_feeding_a_worker_that_died_says_so_when_the_chunks_are_asked_for(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+):
+    def die(root: str, paths: list[str]):
+        os._exit(3)
+
+    monkeypatch.setattr(index_mod, "_parse_chunk", die)
+    pool = index_mod._Pool(load_config(vault), 1)
+    pool.feed(["Home.md"])
+    pool.workers[0].join()
+    pool.feed(["Notes/Twin.md"])  # down a pipe nobody reads: not the error to report
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        list(pool.results())
+    pool.close()

@@ -181,68 +181,93 @@ def scan_keys(config: Config, *, stat_notes: bool = True) -> tuple[dict[str, Any
     return keys, problems
 
 
+def _listing_key(de: os.DirEntry[str]) -> str:
+    """Where an entry sorts in its folder for the walk to list paths in sorted order: a
+    folder's paths all start with its name and a "/", so it sorts as that."""
+    try:
+        return de.name + "/" if de.is_dir(follow_symlinks=False) else de.name
+    except OSError:
+        return de.name
+
+
 def walk_keys(
-    config: Config, put: Callable[[str, Any], object], *, stat_notes: bool = True
+    config: Config,
+    put: Callable[[str, Any], object],
+    *,
+    stat_notes: bool = True,
+    ordered: bool = False,
 ) -> list[Problem]:
     """`scan_keys`, handing each (path, key) to `put` as it is found instead of keeping
-    them (the watcher's rescan compares them with what it holds, and keeps only changes)."""
+    them (the watcher's rescan compares them with what it holds, and keeps only changes).
+    `ordered`: in sorted order of the paths (as `sorted` orders them), for a caller that
+    hands them on as they come (a cold index: see index._Feeder); else in any order."""
     root = str(config.root)
     problems: list[Problem] = []
     plain = not config.ignore and not _DARWIN  # no file globs, no cloud placeholders
-    stack = [""]
-    while stack:
-        rel_dir = stack.pop()
-        prefix = rel_dir + "/" if rel_dir else ""
+
+    def listing(rel_dir: str) -> list[os.DirEntry[str]] | None:
         try:
-            it = os.scandir(os.path.join(root, rel_dir) if rel_dir else root)
+            with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as it:
+                return sorted(it, key=_listing_key) if ordered else list(it)
         except OSError as e:
             problems.append(Problem(rel_dir or ".", None, f"{_UNREADABLE} ({e.strerror})",
                                     "check its permissions", WARNING))  # fmt: skip
-            continue
-        with it:
-            for de in it:
-                name = de.name
-                if (
-                    not stat_notes
-                    and plain
-                    and name.endswith(".md")
-                    and name[0] not in NOT_PLAIN_FIRST
-                    and "onflict" not in name
-                ):
-                    try:
-                        regular = de.is_file(follow_symlinks=False)  # the listing's file type
-                    except OSError:
-                        regular = False
-                    if regular:
-                        put(prefix + name, None)
-                        continue
+            return None
+
+    top = listing("")
+    # (a folder's prefix, and its entries not yet seen): a folder's entries are seen before
+    # those after it in its parent's
+    stack = [("", iter(top))] if top is not None else []
+    while stack:
+        prefix, entries = stack[-1]
+        for de in entries:
+            name = de.name
+            if (
+                not stat_notes
+                and plain
+                and name.endswith(".md")
+                and name[0] not in NOT_PLAIN_FIRST
+                and "onflict" not in name
+            ):
                 try:
-                    st = de.stat(follow_symlinks=False)
+                    regular = de.is_file(follow_symlinks=False)  # the listing's file type
                 except OSError:
-                    continue  # vanished between listing and stat
-                mode = st.st_mode
-                if (
-                    plain
-                    and mode & _S_IFMT == _S_IFREG
-                    and name.endswith(".md")
-                    and name[0] not in NOT_PLAIN_FIRST
-                    and "onflict" not in name
-                ):
-                    put(prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+                    regular = False
+                if regular:
+                    put(prefix + name, None)
                     continue
-                rel = prefix + name
-                if stat.S_ISDIR(mode):
-                    if not name.startswith(".") and not is_excluded(config, rel):
-                        stack.append(rel)
-                    continue
-                if stat.S_ISLNK(mode) and not name.endswith(".md"):
-                    problems.extend(_folder_link(config, rel, name))
-                    continue
-                found = classify(config, rel, st)
-                if isinstance(found, Entry):
-                    put(rel, found.key)
-                elif found is not None:
-                    problems.append(found)
+            try:
+                st = de.stat(follow_symlinks=False)
+            except OSError:
+                continue  # vanished between listing and stat
+            mode = st.st_mode
+            if (
+                plain
+                and mode & _S_IFMT == _S_IFREG
+                and name.endswith(".md")
+                and name[0] not in NOT_PLAIN_FIRST
+                and "onflict" not in name
+            ):
+                put(prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+                continue
+            rel = prefix + name
+            if stat.S_ISDIR(mode):
+                if not name.startswith(".") and not is_excluded(config, rel):
+                    inner = listing(rel)
+                    if inner is not None:
+                        stack.append((rel + "/", iter(inner)))
+                        break  # this folder first, then the rest of the one holding it
+                continue
+            if stat.S_ISLNK(mode) and not name.endswith(".md"):
+                problems.extend(_folder_link(config, rel, name))
+                continue
+            found = classify(config, rel, st)
+            if isinstance(found, Entry):
+                put(rel, found.key)
+            elif found is not None:
+                problems.append(found)
+        else:
+            stack.pop()
     return problems
 
 
