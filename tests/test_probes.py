@@ -50,6 +50,7 @@ def test_cold_probe(vault: Path, capsys: pytest.CaptureFixture[str], monkeypatch
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     for line in lines:
-        assert re.fullmatch(r"cold: index \d+\.\d\d s \(this process \d+\.\d\d s CPU, workers "
-                            r"\d+\.\d\d s CPU\), then vault and snapshot \d+\.\d\d s", line)  # fmt: skip
+        assert re.fullmatch(r"cold: index \d+\.\d\d s \(first chunk at \d+\.\d\d s; this process "
+                            r"\d+\.\d\d s CPU, workers \d+\.\d\d s CPU\), then vault and "
+                            r"snapshot \d+\.\d\d s", line)  # fmt: skip
     assert (vault / ".kith/cache/index.marshal").exists()
