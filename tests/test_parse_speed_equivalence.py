@@ -187,7 +187,8 @@ _LOG_ITEM = re.compile(
 )
 
 
-_LOG_PIECES = [" ", "\t", "- ", "1. ", "[x] ", "2026-11-03", "[[2026-11-03|Tue]]", ":", "a", "\xa0", "\u2028"]  # fmt: skip
+_KIND = re.compile(r"^([A-Za-z]+)\s*:\s*(.*)$")
+_LOG_PIECES = [" ", "\t", "- ", "1. ", "[x] ", "2026-11-03", "[[2026-11-03|Tue]]", ":", "a", "Call", "ſ", "\xa0", "\u2028"]  # fmt: skip
 
 
 @given(_texts(_LOG_PIECES))
@@ -195,8 +196,14 @@ def test_log_line_rest_is_the_regex_tail(line: str) -> None:
     m, want = parse._LOG_ITEM.match(line), _LOG_ITEM.match(line)
     assert (m is None) == (want is None)
     if m and want:
-        assert m.groups() == want.groups()[:2]
-        assert line[m.end() :].rstrip() == want.group(3)
+        assert m.groups()[:2] == want.groups()[:2]
+        rest = line[m.end() :].rstrip()
+        assert rest == want.group(3)
+        # the kind's word and what follows it, as _KIND reads them on the rest
+        kind = _KIND.match(rest)
+        assert m.group(3) == (kind.group(1) if kind else None)
+        if kind:
+            assert line[m.start(4) :].rstrip() == kind.group(2)
 
 
 # --- front matter -------------------------------------------------------------------
@@ -239,7 +246,7 @@ _MOVE_PIECES = ["stage", "Stage", "ſtage", "ring", "RING", "rings", " ", ":", "
 
 @given(_texts(_MOVE_PIECES, 8))
 def test_a_log_line_is_a_move_exactly_when_move_matches(rest: str) -> None:
-    """_parse_log tries _MOVE only when _KIND's word allows it."""
+    """_parse_log tries _MOVE only when the kind's word allows it."""
     parser = parse.NoteParser(config_from_dict(Path("/nonexistent-vault"), {}))
     rec = parser.parse("People/Ada.md", f"## Log\n- 2026-01-02 {rest}\n".encode())
     said = parse._LOG_ITEM.match(f"- 2026-01-02 {rest}")
@@ -338,14 +345,14 @@ def test_dated_links_is_its_definition(values: list[str], text: str, note_dir: s
         assert got == dated_links(fm, text, "S", "meeting", note_dir)
 
 
-def log_start(parser: parse.NoteParser, body: str) -> int:
+def log_start(parser: parse.NoteParser, body: str) -> tuple[int, int]:
     pos = 0
     for line in body.split("\n"):
         m = parse._HEADING.match(line)
         if m and m.group(2).strip().casefold() in parser.headings:
-            return pos
+            return min(pos + len(line) + 1, len(body)), len(m.group(1))
         pos += len(line) + 1
-    return -1
+    return -1, 0
 
 
 @given(_texts(["#", "## ", "# ", "Log", "log ", "Notes", "\n", " ", "x", "#\t", "####### "], 16))

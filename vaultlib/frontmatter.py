@@ -535,6 +535,12 @@ def _fast_flow_list(text: str) -> list[Any] | None:
         quoted = text[2:-2].split('", "')
         if text.count('"') == 2 * len(quoted):
             return [_word(item) for item in quoted]
+    if text[-1] == "]" and text[1:2].isalpha():
+        # `[a, b]`, the way tags are written: split on the separators, which hold every space
+        # and comma of the text when each item is a word (which YAML reads as plain text).
+        words = text[1:-1].split(", ")
+        if "".join(words).isalpha() and "" not in words:
+            return [_word(resolve_plain(word)) for word in words]
     pos = 1
     items: list[Any] = []
     length = len(text)

@@ -50,15 +50,17 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[^\]]\]\s+)?")
 # A dated list item (bulleted or numbered); an unchecked task `- [ ] …` is a plan, not a log line.
 # The date may be a link to the daily note: `- [[2026-11-03]] call: …`. The rest of the line,
 # without trailing whitespace, is what the line says (cut by hand: a regex tail backtracks).
+# Where the rest starts with a kind (`call: …`), the lookahead reads its word (group 3) and
+# where what follows it starts (group 4), as matching `([A-Za-z]+)\s*:\s*` on the rest
+# would, without a second match.
 _LOG_ITEM = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[xX]\]\s+)?"
     r"(?:(\d{4}-\d{2}-\d{2})\b|\[\[(\d{4}-\d{2}-\d{2})(?:\|[^\]\n]*)?\]\])"
-    r"[ \t]*:?[ \t]*"
+    r"[ \t]*:?[ \t]*(?:(?=([A-Za-z]+)\s*:\s*()))?"
 )
 _EMBED_BANG = re.compile(r"!(?=\[)")
 _DATE_LIKE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\b")
 _MOVE = re.compile(r"^(?:stage|ring)\s*:\s*(.+?)\s*(?:→|->|=>)\s*(.+?)\s*$", re.IGNORECASE)
-_KIND = re.compile(r"^([A-Za-z]+)\s*:\s*(.*)$")
 _TAG = re.compile(r"#([\w/-]*[^\W\d_][\w/-]*)")  # a tag, where no word character precedes
 _WS = re.compile(r"\s+")
 _MD_OPEN = re.compile(r"\]\(")
@@ -135,9 +137,9 @@ def _strip_line(text: str) -> str:
         text = _DIRECTION_TAG.sub("", text)
     if "!" in text:  # an embed in a summary reads as its name, like a link
         text = _EMBED_BANG.sub("", text)
-    if "](" in text:
+    if "]" in text and "](" in text:
         text = _MDLINK.sub(_md_text, text)
-    text = display_text(text) if "[[" in text else text.strip()
+    text = display_text(text) if "[" in text and "[[" in text else text.strip()
     # Every whitespace character but the space is unprintable, so this finds all runs to fold.
     if "  " in text or not text.isprintable():
         text = _WS.sub(" ", text)
@@ -781,8 +783,13 @@ class NoteParser:
             rec.person = read_person(
                 rec.fm, key_lines, stem, path, self.config, rec.problems, self.fields
             )
-            own = fm_tags if tags_value is None or not in_people else _read_fm_tags(tags_value)
-            rec.tags = tuple(sorted(own))
+            if tags_value is not None and in_people and self.fields["tags"] == "tags":
+                # read_person read the same value for its `tags` field (key "tags" is that
+                # field, and the exact spelling wins over aliases): sorted, as wanted here
+                rec.tags = tuple(rec.person["tags"])
+            else:
+                own = fm_tags if tags_value is None or not in_people else _read_fm_tags(tags_value)
+                rec.tags = tuple(sorted(own))
             body = _note_body(text, path, body_offset, body_line, rec.has_blocks)
             self._parse_log(rec, body, body_line)
             return rec
@@ -840,32 +847,31 @@ class NoteParser:
         rec.links = links
         return rec
 
-    def _log_start(self, body: str) -> int:
-        """Where the line of the first log heading starts in `body`; -1 when there is none."""
+    def _log_start(self, body: str) -> tuple[int, int]:
+        """Where the line after the first log heading starts in `body` (its length when the
+        heading is the last line), and the heading's level; (-1, 0) when there is none."""
         pos = 0 if body.startswith("#") else body.find("\n#") + 1 or -1
         while pos >= 0:
             end = body.find("\n", pos)
             m = _HEADING.match(body[pos:end] if end >= 0 else body[pos:])
             if m and m.group(2).strip().casefold() in self.headings:
-                return pos
+                return (end + 1 if end >= 0 else len(body)), len(m.group(1))
             if end < 0:
-                return -1
+                break
             pos = body.find("\n#", end) + 1 or -1
-        return -1
+        return -1, 0
 
     def _parse_log(self, rec: NoteRecord, body: str, first_line: int) -> None:
-        in_log = False
-        log_level = 0
         path = rec.path
         log = rec.log
         days = _LOG_DAYS
-        # Nothing before the first log heading counts: start there.
-        start = self._log_start(body)
+        # Nothing before the first log heading counts: start after it.
+        start, log_level = self._log_start(body)
         if start < 0:
             return
-        if start:
-            first_line += body.count("\n", 0, start)
-            body = body[start:]
+        in_log = True
+        first_line += body.count("\n", 0, start)
+        body = body[start:]
         for n, text in enumerate(body.split("\n"), first_line):
             if text.startswith("#"):
                 m = _HEADING.match(text)
@@ -889,10 +895,11 @@ class NoteParser:
                                             "use YYYY-MM-DD", WARNING))  # fmt: skip
                 continue
             rest = text[m.end() :].rstrip()
-            km = _KIND.match(rest)
-            word = km.group(1).casefold() if km else None
-            # a move is `stage: a → b`, whose word _KIND reads (unless it is spelt with a
-            # letter beyond A-Z that IGNORECASE matches, such as 'ſ': then _KIND fails)
+            word = m.group(3)
+            if word is not None:
+                word = word.casefold()
+            # a move is `stage: a → b`, whose kind the match reads (unless it is spelt with a
+            # letter beyond A-Z that IGNORECASE matches, such as 'ſ': then it reads none)
             mv = _MOVE.match(rest) if word is None or word in ("stage", "ring") else None
             if mv:
                 old, new = mv.group(1).strip().casefold(), mv.group(2).strip().casefold()
@@ -905,8 +912,8 @@ class NoteParser:
                 continue
             direction = _direction(rest) if "#" in rest else None
             kind, summary = "note", rest
-            if km and word in _KINDS:
-                kind, summary = _KINDS[word], km.group(2)
+            if word in _KINDS:
+                kind, summary = _KINDS[word], text[m.start(4) :].rstrip()
             log.append((d.toordinal(), kind, direction, _strip_line(summary), n))
 
 
