@@ -22,7 +22,8 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import islice
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from .cache import (
@@ -756,7 +757,8 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
         try:
             names = iter(to_parse)  # the scan's strings, which the keys hold: not a copy
             for encoded, rows in parse_chunks(idx.config, to_parse, jobs):
-                for (_, size, mtime, ctime, blob, cls), path in zip(rows, names):
+                paths = list(islice(names, len(rows)))
+                for (_, size, mtime, ctime, blob, cls), path in zip(rows, paths):
                     key = keys[path] or (None if size is None else (size, mtime, ctime))
                     if key is None:  # gone between the scan and the reading
                         if cold is not None:
@@ -771,9 +773,8 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
                     else:
                         stats.modified += 1
                     put(path, blob, cls)
-                    if cold is not None:
-                        cold.take(path, blob)
                 if cold is not None:
+                    cold.take(paths, rows)
                     cold.add(encoded)
         except BaseException:
             if cold is not None:
@@ -794,6 +795,9 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
             idx._snapshot_due = False
             idx.scan_problems.append(Problem(".kith/cache", None, f"could not save the index cache ({e})",
                                              "kith works without it, only slower; check the vault is writable", WARNING))  # fmt: skip
+
+
+_blob = itemgetter(4)  # of a Row
 
 
 class _Cold:
@@ -818,13 +822,14 @@ class _Cold:
             except OSError:
                 pass  # save_index says what is wrong
 
-    def take(self, path: str, blob: bytes) -> None:
+    def take(self, paths: list[str], rows: list[Row]) -> None:
+        """A chunk's records, at these paths, once the store holds them (see take_all)."""
         if self.builder is None:  # now that the workers are busy
             from .vault import VaultBuilder
 
             self.builder = VaultBuilder(self.idx.config, self.idx._records, track=False)
             self.builder.start(self.paths, streaming=True)
-        self.builder.take(path, readable(path, blob))
+        self.builder.take_all(zip(paths, map(readable, paths, map(_blob, rows))))
 
     def add(self, encoded: memoryview | None) -> None:
         """A chunk, as the record cache stores it (None: parsed here, not encoded)."""
