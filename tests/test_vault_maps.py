@@ -4,14 +4,16 @@ all after a one-shot build. Each update must still equal a full build."""
 
 from __future__ import annotations
 
+import inspect
 import random
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from vaultlib.config import Config
-from vaultlib.model import DatedNote, dated_note
+from vaultlib.model import Contact, DatedNote, contact, dated_note
 from vaultlib.parse import NoteParser
 from vaultlib.vault import VaultBuilder, _dated_key, _Sorted
 
@@ -27,6 +29,13 @@ def test_dated_note_is_the_one_its_init_makes():
     made = dated_note(date(2026, 11, 3), "a.md", "t", ("work",))
     assert made == dn(3, "a.md", "t") and hash(made) == hash(dn(3, "a.md", "t"))
     assert repr(made) == repr(dn(3, "a.md", "t"))
+
+
+def test_contact_takes_every_field_in_order():
+    assert list(inspect.signature(contact).parameters) == [f.name for f in fields(Contact)]
+    values = [f"v{i}" for i in range(len(fields(Contact)))]
+    made, init = contact(*values), Contact(*values)  # type: ignore[arg-type]
+    assert made == init and repr(made) == repr(init)
 
 
 def test_sorted_values_sorted_stably_by_head_keep_key_order():
