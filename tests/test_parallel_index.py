@@ -186,12 +186,13 @@ def test_a_cold_index_stopped_part_way_leaves_the_cache_as_it_was(vault: Path, m
     before = (vault / ".kith/cache" / CACHE_FILE).read_bytes()
     taken = []
 
-    def interrupted(self, path, r):
-        taken.append(path)
-        if len(taken) == 5:
-            raise KeyboardInterrupt
+    def interrupted(self, records):
+        for path, _ in records:
+            taken.append(path)
+            if len(taken) == 5:
+                raise KeyboardInterrupt
 
-    monkeypatch.setattr(VaultBuilder, "take", interrupted)
+    monkeypatch.setattr(VaultBuilder, "take_all", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_index(load_config(vault), rebuild=True, jobs=2)
     assert (vault / ".kith/cache" / CACHE_FILE).read_bytes() == before

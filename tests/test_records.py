@@ -56,6 +56,17 @@ def test_the_store_reads_as_a_mapping_and_tracks_usable_persons() -> None:
     assert dict(store.tuples())["Daily/2026-01-02.md"] == daily.to_tuple()
 
 
+def test_put_new_holds_what_put_blob_would() -> None:
+    recs = [PARSER.parse("People/Ada.md", PERSON), PARSER.parse("People/Bad.md", BROKEN_PERSON),
+            PARSER.parse("Daily/2026-01-02.md", DAILY)]  # fmt: skip
+    one_by_one, at_once = RecordStore(), RecordStore()
+    for rec in recs:
+        one_by_one.put(rec)
+    at_once.put_new([r.path for r in recs], map(encode, recs), map(records.row_class, recs))
+    for name in RecordStore.__slots__:
+        assert getattr(at_once, name) == getattr(one_by_one, name), name
+
+
 def test_same_record_sees_through_how_marshal_spells_a_value() -> None:
     shared = "x" * 20
     one = (shared, shared)  # marshal writes the second as a reference to the first

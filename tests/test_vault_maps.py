@@ -4,14 +4,16 @@ all after a one-shot build. Each update must still equal a full build."""
 
 from __future__ import annotations
 
+import inspect
 import random
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from vaultlib.config import Config
-from vaultlib.model import DatedNote
+from vaultlib.model import Contact, DatedNote, contact, dated_note
 from vaultlib.parse import NoteParser
 from vaultlib.vault import VaultBuilder, _dated_key, _Sorted
 
@@ -21,6 +23,27 @@ PARSER = NoteParser(CFG)
 
 def dn(day: int, path: str, title: str = "") -> DatedNote:
     return DatedNote(date(2026, 11, day), path, title, ("work",))
+
+
+def test_dated_note_is_the_one_its_init_makes():
+    made = dated_note(date(2026, 11, 3), "a.md", "t", ("work",))
+    assert made == dn(3, "a.md", "t") and hash(made) == hash(dn(3, "a.md", "t"))
+    assert repr(made) == repr(dn(3, "a.md", "t"))
+
+
+def test_contact_takes_every_field_in_order():
+    assert list(inspect.signature(contact).parameters) == [f.name for f in fields(Contact)]
+    values = [f"v{i}" for i in range(len(fields(Contact)))]
+    made, init = contact(*values), Contact(*values)  # type: ignore[arg-type]
+    assert made == init and repr(made) == repr(init)
+
+
+def test_sorted_values_sorted_stably_by_head_keep_key_order():
+    s: _Sorted[DatedNote] = _Sorted(_dated_key, by_path=False)
+    for v in (dn(3, "a.md"), dn(1, "b.md"), dn(3, "c.md"), dn(1, "d.md")):  # in path order
+        s.put(v, new=True)
+    s.sort_stably(lambda v: v.date)
+    assert s.ordered() == (dn(1, "b.md"), dn(1, "d.md"), dn(3, "a.md"), dn(3, "c.md"))
 
 
 def test_sorted_values_are_found_by_path_and_kept_in_key_order():

@@ -7,7 +7,7 @@ output for a terminal; it only describes what a vault contains.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -174,3 +174,41 @@ class DatedNote:
     path: str
     title: str
     tags: tuple[str, ...]
+
+
+# The slots of frozen dataclasses a build makes by the thousand, set through their
+# descriptors, in field order: the generated __init__ sets each through object.__setattr__.
+_DATED_SLOTS = [DatedNote.__dict__[f.name].__set__ for f in fields(DatedNote)]
+_CONTACT_SLOTS = [Contact.__dict__[f.name].__set__ for f in fields(Contact)]
+
+
+def dated_note(day: date, path: str, title: str, tags: tuple[str, ...]) -> DatedNote:
+    """`DatedNote(day, path, title, tags)` at half the cost (see `_DATED_SLOTS`): ~17 ms
+    less for the 80k a cold index makes at 110k notes."""
+    n = object.__new__(DatedNote)
+    set_date, set_path, set_title, set_tags = _DATED_SLOTS
+    set_date(n, day)
+    set_path(n, path)
+    set_title(n, title)
+    set_tags(n, tags)
+    return n
+
+
+def contact(
+    name: str, path: str, fields: dict[str, Any], aliases: tuple[str, ...], ring: str | None,
+    cadence_days: int | None, manual_last_contact: date | None, follow_up: date | None,
+    follow_up_note: str | None, birthday: Birthday | None, company: str | None,
+    role: str | None, email: str | None, phone: str | None, linkedin: str | None,
+    tags: tuple[str, ...], introduced_by: tuple[str, ...], knows: tuple[str, ...],
+    interests: tuple[str, ...], archived: bool, added: date | None,
+    interactions: tuple[Interaction, ...], moves: tuple[Move, ...],
+) -> Contact:  # fmt: skip
+    """`Contact(...)` of every field, in order, at two thirds of the cost (see
+    `_CONTACT_SLOTS`): ~10 ms less of a build's serial end at 10k contacts."""
+    c = object.__new__(Contact)
+    values = (name, path, fields, aliases, ring, cadence_days, manual_last_contact, follow_up,
+              follow_up_note, birthday, company, role, email, phone, linkedin, tags,
+              introduced_by, knows, interests, archived, added, interactions, moves)  # fmt: skip
+    for put, value in zip(_CONTACT_SLOTS, values, strict=True):
+        put(c, value)
+    return c

@@ -239,6 +239,14 @@ class RecordStore(Mapping[str, NoteRecord]):
         self.digests.pop(path, None)
         self._classify(path, blob, cls)
 
+    def put_new(self, paths: list[str], blobs: Iterable[bytes], classes: Iterable[int]) -> None:
+        """`put_blob` of each record, at paths not held (a cold index's, a chunk at a time):
+        in bulk, and with nothing to undo for a plain note (most of a vault)."""
+        self.blobs.update(zip(paths, blobs))
+        for path, cls in zip(paths, classes):
+            if cls != ROW_PLAIN:
+                self._classify(path, self.blobs[path], cls)
+
     def put_digest(self, path: str, blob: bytes, cls: int) -> None:
         """A record the backing's cache file holds (a person's or a plain note's): kept as
         its digest."""

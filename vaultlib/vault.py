@@ -20,7 +20,18 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from .config import Config
 from .dates import parse_date
 from .links import Resolver, depends_on_source, path_name, target_name
-from .model import WARNING, Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem
+from .model import (
+    WARNING,
+    Birthday,
+    Contact,
+    DatedNote,
+    Goal,
+    Interaction,
+    Move,
+    Problem,
+    contact,
+    dated_note,
+)
 from .parse import GOAL, PERSON, NoteRecord, display_text, link_target
 from .records import T_DATE, T_HAS_BLOCKS, T_LINKS, T_TAGS, T_TITLE, RecordStore
 
@@ -54,6 +65,7 @@ def _goal_key(g: Goal) -> tuple[date, str, str]:
 
 
 _dated_key = attrgetter("date", "path")
+_date = attrgetter("date")  # of a dated note or an interaction: a key without its path or source
 
 
 _Key = tuple[Any, ...]
@@ -69,8 +81,10 @@ _V = TypeVar("_V", bound=_Pathed)
 # Newest first, as `Contact.interactions` lists them: by date, source and line, but sorted
 # by date and source only (a key of two costs a third less than one of three), which is
 # the same order when a person's own lines come last line first (the sort is stable, and
-# other notes give a person one interaction each).
+# other notes give a person one interaction each). When the interactions are already in
+# order of source, the date alone is the key (see `_with_found`).
 _interaction_order = attrgetter("date", "source")
+_source = attrgetter("source")
 _line = itemgetter(4)  # of a log tuple (see NoteRecord.log)
 
 # A named tuple made as a tuple, in C: its own __new__ is a Python call (~10 ms of a build
@@ -216,6 +230,15 @@ class _Sorted(Generic[_V]):
             self._ordered = tuple(self.values)
         return self._ordered
 
+    def sort_stably(self, head: Callable[[_V], Any]) -> None:
+        """Sort the values put since they were last sorted, which came in order of path, by
+        `head`, their key without the path: the same order (the sort is stable) at less
+        cost (~15 ms less for 80k dated notes)."""
+        if not (self._loose or self.in_order):
+            self.values.sort(key=head)
+            self.in_order = True
+            self._paths = None
+
     def _sort(self) -> None:
         if self._loose:
             assert self._at is not None
@@ -314,6 +337,10 @@ class VaultBuilder:
         self.extra: list[Problem] = []
         self.persons: set[str] = set()  # usable persons' paths (see _person_paths)
         self._streaming = False  # see `start`
+        # In a build from scratch, the last note whose links were recorded, while each came
+        # after the one before in path order (as a cold index takes them): each person's
+        # `found`, and the dated notes, are then in order of source. Else None.
+        self._last_source: str | None = None
         # Each build keeps what a person's contact needs from its own note its own way, for
         # what matters to whoever runs it. A tracked build (the watcher, whose peak memory
         # has a target) keeps the persons taken, in order, and reads them again when their
@@ -352,18 +379,40 @@ class VaultBuilder:
         self.resolver = Resolver(paths)
         self.persons = self._person_paths()
         self._streaming = streaming
+        self._last_source = ""
 
     def take(self, path: str, r: NoteRecord | tuple[Any, ...]) -> None:
         """One note's record (a plain note's as its raw tuple, see RecordStore.each)."""
-        if type(r) is tuple:  # a plain note, as the store keeps it: read inline
+        self.take_all(((path, r),))
+
+    def take_all(self, records: Iterable[tuple[str, NoteRecord | tuple[Any, ...]]]) -> None:
+        """`take` of each (path, record). Plain notes, most of a vault, are read here, in
+        one loop (a cold index takes a chunk at a time: with two calls or more per note,
+        ~70 ms more of its main process's CPU at 110k notes)."""
+        blocks = self.blocks
+        days = self.days
+        shared = self._shared
+        put_dated = self.dated.put
+        link = self._link_note
+        take = self._take_record
+        for path, r in records:
+            if type(r) is not tuple:
+                take(path, r)
+                continue
             if r[T_HAS_BLOCKS]:
-                self.blocks.add(path)
+                blocks.add(path)
             o = r[T_DATE]
             if o is not None:
-                if r[T_TAGS]:
-                    self._add_dated(path, o, r[T_TITLE], r[T_TAGS])
-                self._link_note(path, o, r[T_LINKS])
-            return
+                d = days[o]
+                tags = r[T_TAGS]
+                if tags:  # see _add_dated
+                    put_dated(
+                        dated_note(d, path, r[T_TITLE], shared.setdefault(tags, tags)), new=True
+                    )
+                link(path, d, r[T_LINKS])
+
+    def _take_record(self, path: str, r: NoteRecord | tuple[Any, ...]) -> None:
+        """A note's record other than a plain note's."""
         assert isinstance(r, NoteRecord)
         self._add_notes((r,))
         if path in self.persons:
@@ -379,9 +428,9 @@ class VaultBuilder:
     def finish(self, extra_problems: Iterable[Problem] = ()) -> Vault:
         """The snapshot, once every record was taken: the contacts, then the rest."""
         self.extra = list(extra_problems)
-        if self._streaming:  # what links reached is known now: see `start`
-            self._streaming = False
-            self.reach = {}
+        # What links reached is known now (see `start`): a path `reach` holds is a person's
+        # or else reaches nobody (see `_resolve_name`).
+        self._streaming = False
         owns: Iterable[_Own] = self._owns
         if self.track:  # one record at a time (see `_people`)
             owns = (self._own(r) for _, r in _read(self.records, self._people))
@@ -391,6 +440,8 @@ class VaultBuilder:
             self.by_path[own.path] = c
         self._people = []
         self._owns = []
+        if self._last_source is not None:  # the dated notes too were put in path order
+            self.dated.sort_stably(_date)
         self.built = True
         self._forget()
         v = self._snapshot()
@@ -404,6 +455,7 @@ class VaultBuilder:
         self._shared.clear()
         self._bases.clear()
         self.reach = {}
+        self._last_source = None
 
     def _person_paths(self) -> set[str]:
         """The usable persons: the record store's own set (kept current by the index), or
@@ -549,7 +601,7 @@ class VaultBuilder:
         tags, however many notes carry it."""
         d = self.days[ordinal]
         # new: a build adds each path once, and an update removed the changed ones first
-        self.dated.put(DatedNote(d, path, title, self._shared.setdefault(tags, tags)), new=True)
+        self.dated.put(dated_note(d, path, title, self._shared.setdefault(tags, tags)), new=True)
 
     def _index_names(self, src: str, names: set[str], reached: list[str] | None = None) -> None:
         """Record the basenames (from `_bases`) src names; `reached`: the persons its links
@@ -585,15 +637,17 @@ class VaultBuilder:
         """Record the interactions dated notes' links make; the persons reached (tracked)."""
         persons: set[str] = set()
         for r in notes:
-            persons.update(self._link_note(r.path, r.date, r.links))  # type: ignore[arg-type]
+            persons.update(self._link_note(r.path, self.days[r.date], r.links))  # type: ignore[index]
         return persons
 
     def _link_note(
-        self, src: str, ordinal: int, links: list[tuple[str, int, str, str, str | None]]
+        self, src: str, d: date, links: list[tuple[str, int, str, str, str | None]]
     ) -> list[str]:
         """Record the interactions one dated note's links make; the persons they reach
         (while streaming, perhaps notes not yet taken: see `start`)."""
-        d = self.days[ordinal]
+        last = self._last_source
+        if last is not None:
+            self._last_source = src if src > last else None
         cached = self.reach
         found = self.found
         shared = self._shared
@@ -638,17 +692,28 @@ class VaultBuilder:
         hit = self.reach.get(target)
         if hit is None:
             hit = self._reach(target, source)
-        if isinstance(hit, str):
+        if isinstance(hit, str) and hit in self.persons:  # not one while streaming: see `start`
             return self.names[hit]
         return display_text(target)
 
     def _with_found(self, path: str, own: list[Interaction]) -> tuple[Interaction, ...]:
         """A person's own interactions (those of one date in the order of their lines, last
-        first) and those other notes give them, newest first: `own` is extended and sorted
-        in place."""
-        own += self.found[path]
-        own.sort(key=_interaction_order, reverse=True)
-        return tuple(own)
+        first) and those other notes give them, newest first: `own`, or in a build from
+        scratch the person's `found`, is extended and sorted in place."""
+        found = self.found[path]
+        if self._last_source is None:
+            own += found
+            own.sort(key=_interaction_order, reverse=True)
+            return tuple(own)
+        # found is in order of source (see `_last_source`): in the reverse of that order,
+        # with own in the place of its source, a stable sort by date alone gives the same
+        # order at a fifth of the cost of the two-field key (~27 ms less at 150k).
+        after = len(found) - bisect_left(found, path, key=_source)
+        found.reverse()
+        if own:
+            found[after:after] = own
+        found.sort(key=_date, reverse=True)
+        return tuple(found)
 
     def _contact(self, r: NoteRecord) -> Contact:
         return self._complete(self._own(r))
@@ -674,25 +739,25 @@ class VaultBuilder:
             p["archived"],
             days[p["created"]] if p["created"] else None,
             [
-                Interaction(days[o], k, dr, s, path, ln)
+                _new(Interaction, (days[o], k, dr, s, path, ln))
                 for o, k, dr, s, ln in sorted(r.log, key=_line, reverse=True)
             ],  # see _with_found
-            tuple([Move(days[o], a, b, path, ln) for o, a, b, ln in sorted(r.moves)]),
+            tuple([_new(Move, (days[o], a, b, path, ln)) for o, a, b, ln in sorted(r.moves)]),
         )
 
     def _complete(self, own: _Own) -> Contact:
         """The contact, once every link is resolved and every note taken."""
         path = own.path
         resolve = self._resolve_name
-        return Contact(
+        return contact(
             *own.head,
-            introduced_by=tuple([resolve(t, path) for t in own.introduced_by]),
-            knows=tuple([resolve(t, path) for t in own.knows]),
-            interests=own.interests,
-            archived=own.archived,
-            added=own.added,
-            interactions=self._with_found(path, own.log),
-            moves=own.moves,
+            tuple([resolve(t, path) for t in own.introduced_by]),
+            tuple([resolve(t, path) for t in own.knows]),
+            own.interests,
+            own.archived,
+            own.added,
+            self._with_found(path, own.log),
+            own.moves,
         )
 
     def _snapshot(self) -> Vault:
