@@ -158,8 +158,10 @@ def build(vault: str) -> None:
 def cold(vault: str) -> None:
     """Where a cold `kith index --rebuild` spends its time, in this process, three times:
     scanning and parsing on the workers while this process builds and writes the record
-    cache (wall, when the first parsed chunk came, this process's CPU, the workers' CPU),
+    cache (wall; when this process took the first parsed chunk, which is once its scan
+    ended, the workers having started during it; this process's CPU; the workers' CPU),
     then finishing the vault and storing the snapshot (wall)."""
+    import multiprocessing
     import resource
 
     from vaultlib import index
@@ -182,6 +184,8 @@ def cold(vault: str) -> None:
         start, cpu = time.perf_counter(), time.process_time()
         idx = index.build_index(config, rebuild=True)
         parsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        for worker in multiprocessing.active_children():  # (ending: the index need not wait)
+            worker.join()  # so that their CPU is counted
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         workers = sum(getattr(after, f) - getattr(children, f) for f in ("ru_utime", "ru_stime"))
         chunk = first[0] - start
