@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, overload
@@ -205,69 +205,93 @@ def walk_keys(
     problems: list[Problem] = []
     plain = not config.ignore and not _DARWIN  # no file globs, no cloud placeholders
 
-    def listing(rel_dir: str) -> list[os.DirEntry[str]] | None:
+    def listing(rel_dir: str) -> Iterator[os.DirEntry[str]] | None:
+        """A folder's entries: as the system lists them (read as they are used, so that
+        a folder of 10k notes is never held whole: ~12 MB more for a watcher's rescan),
+        or sorted (see `_listing_key`)."""
         try:
-            with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as it:
-                return sorted(it, key=_listing_key) if ordered else list(it)
+            it = os.scandir(os.path.join(root, rel_dir) if rel_dir else root)
         except OSError as e:
             problems.append(Problem(rel_dir or ".", None, f"{_UNREADABLE} ({e.strerror})",
                                     "check its permissions", WARNING))  # fmt: skip
             return None
+        if not ordered:
+            return it
+        with it:
+            return iter(sorted(it, key=_listing_key))
 
+    # (a folder's prefix, and its entries not yet seen). Ordered, a folder's entries come
+    # before those after it in the folder holding it; else folders are walked one at a
+    # time, each after the one that named it.
+    stack: list[tuple[str, Iterator[os.DirEntry[str]]]] = []
+    later: list[str] = []  # folders found, not walked yet (unordered)
     top = listing("")
-    # (a folder's prefix, and its entries not yet seen): a folder's entries are seen before
-    # those after it in its parent's
-    stack = [("", iter(top))] if top is not None else []
-    while stack:
-        prefix, entries = stack[-1]
-        for de in entries:
-            name = de.name
-            if (
-                not stat_notes
-                and plain
-                and name.endswith(".md")
-                and name[0] not in NOT_PLAIN_FIRST
-                and "onflict" not in name
-            ):
+    if top is not None:
+        stack.append(("", top))
+    try:
+        while stack:
+            prefix, entries = stack[-1]
+            for de in entries:
+                name = de.name
+                if (
+                    not stat_notes
+                    and plain
+                    and name.endswith(".md")
+                    and name[0] not in NOT_PLAIN_FIRST
+                    and "onflict" not in name
+                ):
+                    try:
+                        regular = de.is_file(follow_symlinks=False)  # the listing's file type
+                    except OSError:
+                        regular = False
+                    if regular:
+                        put(prefix + name, None)
+                        continue
                 try:
-                    regular = de.is_file(follow_symlinks=False)  # the listing's file type
+                    st = de.stat(follow_symlinks=False)
                 except OSError:
-                    regular = False
-                if regular:
-                    put(prefix + name, None)
+                    continue  # vanished between listing and stat
+                mode = st.st_mode
+                if (
+                    plain
+                    and mode & _S_IFMT == _S_IFREG
+                    and name.endswith(".md")
+                    and name[0] not in NOT_PLAIN_FIRST
+                    and "onflict" not in name
+                ):
+                    put(prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns))
                     continue
-            try:
-                st = de.stat(follow_symlinks=False)
-            except OSError:
-                continue  # vanished between listing and stat
-            mode = st.st_mode
-            if (
-                plain
-                and mode & _S_IFMT == _S_IFREG
-                and name.endswith(".md")
-                and name[0] not in NOT_PLAIN_FIRST
-                and "onflict" not in name
-            ):
-                put(prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-                continue
-            rel = prefix + name
-            if stat.S_ISDIR(mode):
-                if not name.startswith(".") and not is_excluded(config, rel):
+                rel = prefix + name
+                if stat.S_ISDIR(mode):
+                    if not name.startswith(".") and not is_excluded(config, rel):
+                        if not ordered:
+                            later.append(rel)
+                            continue
+                        inner = listing(rel)
+                        if inner is not None:
+                            stack.append((rel + "/", inner))
+                            break  # this folder first, then the rest of the one holding it
+                    continue
+                if stat.S_ISLNK(mode) and not name.endswith(".md"):
+                    problems.extend(_folder_link(config, rel, name))
+                    continue
+                found = classify(config, rel, st)
+                if isinstance(found, Entry):
+                    put(rel, found.key)
+                elif found is not None:
+                    problems.append(found)
+            else:
+                stack.pop()
+                while later and not stack:
+                    rel = later.pop()
                     inner = listing(rel)
                     if inner is not None:
-                        stack.append((rel + "/", iter(inner)))
-                        break  # this folder first, then the rest of the one holding it
-                continue
-            if stat.S_ISLNK(mode) and not name.endswith(".md"):
-                problems.extend(_folder_link(config, rel, name))
-                continue
-            found = classify(config, rel, st)
-            if isinstance(found, Entry):
-                put(rel, found.key)
-            elif found is not None:
-                problems.append(found)
-        else:
-            stack.pop()
+                        stack.append((rel + "/", inner))
+    finally:  # a walk stopped part way (an interruption) leaves no folder open
+        for _, entries in stack:
+            close = getattr(entries, "close", None)  # (a listing read as it is used)
+            if close is not None:
+                close()
     return problems
 
 
