@@ -383,3 +383,22 @@ def test_feeding_a_worker_that_died_says_so_when_the_chunks_are_asked_for(
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         list(pool.results())
     pool.close()
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_a_cold_index_on_workers_started_afresh_equals_one_process(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, method: str
+):
+    """Where workers are not forked (macOS and Windows start them afresh by default), they
+    are handed their pipes and notes the same way, and give the same index."""
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} here")
+    backdate(vault)
+    build_index(load_config(vault), rebuild=True, jobs=1)
+    single = cache_rows(vault)
+    afresh = multiprocessing.get_context(method)
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: afresh)
+    idx = build_index(load_config(vault), rebuild=True, jobs=2)
+    assert idx._streamed is not None
+    assert list(cache_rows(vault).items()) == list(single.items())
+    same(idx.vault(), VaultBuilder(idx.config, idx.records, track=False).build())
