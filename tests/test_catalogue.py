@@ -16,12 +16,23 @@ from pathlib import Path
 
 import pytest
 
+from vaultlib import index as index_mod
 from vaultlib import scan as scan_mod
 from vaultlib.config import load_config
 from vaultlib.index import build_index
 from vaultlib.parse import MAX_NOTE_BYTES
 from vaultlib.scan import classify
 from vaultlib.vault import Vault
+
+@pytest.fixture(autouse=True, params=["one process", "workers"])
+def readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each item read by this process, and by parse workers started while the scan goes on
+    (what a first index of a large vault does)."""
+    if request.param == "workers":
+        monkeypatch.setattr(index_mod, "PARALLEL_MIN", 2)
+        monkeypatch.setattr(index_mod, "CHUNK", 2)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)  # (on a machine of one core too)
+
 
 ADA = "---\nstage: buddy\n---\n## Log\n- 2026-11-01 call: the real one\n"
 LINKS_ADA = "Coffee with [[Ada Lovelace]] #give\n"

@@ -100,3 +100,23 @@ def test_committed_example_vault_reports_are_current() -> None:
         assert (regen.EXAMPLE_VAULT / rel).read_bytes() == data, (
             f"example-vault/{rel} is stale; {HINT}"
         )
+
+
+def test_report_read_by_parse_workers_equals_golden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large vault's first index parses on worker processes that start while the scan
+    goes on, and builds the vault as their chunks come in: the same reports, byte for byte."""
+    from vaultlib import index
+
+    monkeypatch.setattr(index, "PARALLEL_MIN", 2)  # workers from two notes on
+    monkeypatch.setattr(index, "CHUNK", 3)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # (on a machine of one core too)
+    started = []
+    start = index._Pool._start
+    monkeypatch.setattr(index._Pool, "_start", lambda pool: started.append(start(pool)))
+    root = regen.copy_example_vault(tmp_path / "vault")
+    result = run_cli(root, "report", today=TODAY)
+    assert result.exit_code == 0, result.stderr
+    assert len(started) >= 2
+    assert snapshot(root) == golden_files()
