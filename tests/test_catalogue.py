@@ -24,6 +24,7 @@ from vaultlib.parse import MAX_NOTE_BYTES
 from vaultlib.scan import classify
 from vaultlib.vault import Vault
 
+
 @pytest.fixture(autouse=True, params=["one process", "workers"])
 def readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each item read by this process, and by parse workers started while the scan goes on
