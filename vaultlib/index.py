@@ -457,12 +457,17 @@ def parse_chunks(
             yield from _parallel(pool, paths[len(pool.paths) :])
             return
         pool.close()  # given other notes (a note listed twice?): start again
-    root = str(config.root)
-    cpus = jobs or os.cpu_count() or 1
+    cpus = _cpus(jobs)
     if len(paths) < PARALLEL_MIN or cpus < 2:
-        yield None, _rows(NoteParser(config), root, paths)
+        yield None, _rows(NoteParser(config), str(config.root), paths)
     else:
         yield from _parallel(_Pool(config, cpus), paths)
+
+
+def _cpus(jobs: int | None) -> int:
+    """How many processes may parse: `jobs`, or one per core. With fewer than two, and for
+    fewer than PARALLEL_MIN notes, they are parsed in this process."""
+    return jobs or os.cpu_count() or 1
 
 
 def _parallel(pool: _Pool, paths: list[str]) -> Iterator[tuple[memoryview, list[Row]]]:
@@ -584,26 +589,26 @@ class _Feeder:
 
     def __init__(self, config: Config, jobs: int | None) -> None:
         self.config = config
-        self.cpus = jobs or os.cpu_count() or 1
+        self.cpus = _cpus(jobs)
         self.keys: dict[str, StatKey | None] = {}
-        self.listed: list[str] = []
+        self.pending: list[str] = []  # listed, not fed yet
         self.pool: _Pool | None = None
-        self._next = PARALLEL_MIN if self.cpus >= 2 else sys.maxsize  # listed, to act
+        self._next = PARALLEL_MIN if self.cpus >= 2 else sys.maxsize  # pending, to act
 
     def put(self, path: str, key: StatKey | None) -> None:
         self.keys[path] = key
-        listed = self.listed
-        listed.append(path)
-        if len(listed) >= self._next:
+        pending = self.pending
+        pending.append(path)
+        if len(pending) >= self._next:
             if self.pool is None:
                 from . import parse  # noqa: F401  (imported once here, not in each worker)
 
                 self.pool = _Pool(self.config, self.cpus)
-            fed = len(self.pool.paths)
-            while len(listed) - fed >= CHUNK:
-                self.pool.feed(listed[fed : fed + CHUNK])
-                fed += CHUNK
-            self._next = fed + CHUNK
+            whole = len(pending) - len(pending) % CHUNK
+            for i in range(0, whole, CHUNK):
+                self.pool.feed(pending[i : i + CHUNK])
+            del pending[:whole]
+            self._next = CHUNK
 
     def close(self) -> None:
         if self.pool is not None:
