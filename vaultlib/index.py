@@ -860,8 +860,7 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
         to_parse = [p for p in sorted(keys) if p not in store]
         cold = None
         if not lean and not store and not old and len(to_parse) >= PARALLEL_MIN:
-            # with no stat key taken, a row's key is the one to save: see _Cold
-            cold = _Cold(idx, to_parse, write=save and not any(keys.values()))
+            cold = _Cold(idx, to_parse, save=save)
         try:
             names = iter(to_parse)  # the scan's strings, which the keys hold: not a copy
             for encoded, rows in parse_chunks(idx.config, to_parse, jobs, pool):
@@ -914,19 +913,20 @@ _size, _stat, _blob, _class = itemgetter(1), itemgetter(1, 2, 3), itemgetter(4),
 class _Cold:
     """What a cold run (every note to parse, on every core) does with the workers' chunks
     as they come in, besides keeping their records: it builds the vault from them (see
-    VaultBuilder.start), and with `write` it writes the record cache from the chunks as
-    the workers encoded them. Done after the workers, both took one core while the other
+    VaultBuilder.start), and, to `save` a scan that took no stat key (a row's key is then
+    the one to save), it writes the record cache from the chunks as the workers encoded
+    them. Done after the workers, both took one core while the other
     idled (~40% of the run at 110k notes). Both stop for good when a note turns out to be
     gone (the caller drops this, after `stop`): the builder resolves links against every
     path listed, that one too, and its row holds no stat key."""
 
-    def __init__(self, idx: Index, paths: list[str], *, write: bool) -> None:
+    def __init__(self, idx: Index, paths: list[str], *, save: bool) -> None:
         self.idx = idx
         self.paths = paths
         self.builder: VaultBuilder | None = None
         self.writer: CacheWriter | None = None
         self.unstated = not idx.keys  # the scan took no stat key (see _fill): the rows' count
-        if write:
+        if save and self.unstated:
             config = idx.config
             try:
                 self.writer = CacheWriter(config.state_dir, config.fingerprint(),
