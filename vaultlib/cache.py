@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__
-from .paths import TEMP_PREFIX, TEMP_SUFFIX, is_kith_temp
+from .paths import TEMP_PREFIX, TEMP_SUFFIX, is_kith_temp, kith_temp_name
 
 CACHE_FORMAT = 9
 CACHE_FILE = "index.marshal"
@@ -195,7 +195,7 @@ def _set_aside(dest: Path) -> Path | None:
         st = os.lstat(dest)
         if not stat.S_ISREG(st.st_mode) or st.st_size < _ASIDE_MIN:
             return None
-        aside = dest.with_name(f"{TEMP_PREFIX}{os.urandom(6).hex()}{TEMP_SUFFIX}")
+        aside = dest.with_name(kith_temp_name())
         os.rename(dest, aside)
     except OSError:
         return None

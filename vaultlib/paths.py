@@ -89,6 +89,11 @@ def is_ignored_name(name: str) -> bool:
     return _IGNORED_FILE_RE.match(name) is not None
 
 
+def kith_temp_name() -> str:
+    """A new name for a kith temp file (`.kith-<random>.tmp`: see `is_kith_temp`)."""
+    return f"{TEMP_PREFIX}{os.urandom(8).hex()}{TEMP_SUFFIX}"
+
+
 def is_kith_temp(name: str) -> bool:
     """True for kith's own temp file names (`.kith-<random>.tmp`)."""
     return (

@@ -16,7 +16,6 @@ import ctypes
 import errno
 import hashlib
 import os
-import secrets
 import stat
 import sys
 import time
@@ -27,12 +26,11 @@ from typing import Any
 
 from .errors import Conflict, UnsafePath, VaultNotFound, WriteRefused
 from .paths import (
-    TEMP_PREFIX,
-    TEMP_SUFFIX,
     casefold_key,
     check_relpath,
     is_ignored_dir,
     is_kith_temp,
+    kith_temp_name,
     resolve_inside,
 )
 
@@ -475,7 +473,7 @@ class Writer:
         """Write `data` to a new, fsynced temp file in `d`; returns its name."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_BINARY | _O_CLOEXEC
         for attempt in range(5):
-            tmp = f"{TEMP_PREFIX}{secrets.token_hex(8)}{TEMP_SUFFIX}"
+            tmp = kith_temp_name()
             try:
                 fd = os.open(d.at(tmp), flags, 0o600 if original else 0o666, dir_fd=d.fd)
                 break
