@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import types
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +26,25 @@ from vaultlib.scan import classify
 from vaultlib.vault import Vault
 
 
-@pytest.fixture(autouse=True, params=["one process", "workers"])
-def readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each item read by this process, and by parse workers started while the scan goes on
-    (what a first index of a large vault does)."""
-    if request.param == "workers":
-        monkeypatch.setattr(index_mod, "PARALLEL_MIN", 2)
-        monkeypatch.setattr(index_mod, "CHUNK", 2)
-        monkeypatch.setattr(os, "cpu_count", lambda: 2)  # (on a machine of one core too)
+@pytest.fixture(params=["one process", "workers"])
+def readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The item read by this process, and by two parse workers started while the scan goes
+    on (what a first index of a large vault does). For the items whose vaults index two
+    notes or more: fewer are never handed to workers."""
+    if request.param == "one process":
+        yield
+        return
+    monkeypatch.setattr(index_mod, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(index_mod, "CHUNK", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # (on a machine of one core too)
+    started: list[None] = []
+    start = index_mod._Pool._start
+    monkeypatch.setattr(index_mod._Pool, "_start", lambda pool: started.append(start(pool)))
+    yield
+    assert len(started) >= 2, "the item was not read by two workers"
+
+
+on_workers_too = pytest.mark.usefixtures("readers")
 
 
 ADA = "---\nstage: buddy\n---\n## Log\n- 2026-11-01 call: the real one\n"
@@ -97,6 +109,7 @@ def test_editor_and_sync_leftovers_are_skipped_without_a_word(tmp_path, make_vau
     assert r.stdout.startswith("notes 1, contacts 1:")
 
 
+@on_workers_too
 def test_templates_and_ignore_globs_are_not_read(tmp_path, make_vault):
     make_vault(
         tmp_path,
@@ -215,6 +228,7 @@ def test_dataless_cloud_files_are_not_read_on_macos(tmp_path, monkeypatch):
     ],
     ids=["latin-1", "cp1252", "utf-16-bom", "utf-16-no-bom", "nul-in-yaml", "png"],
 )
+@on_workers_too
 def test_undecodable_notes_are_errors_and_skipped(
     tmp_path, make_vault, run_cli, data, line, message
 ):
@@ -232,8 +246,7 @@ def test_undecodable_notes_are_errors_and_skipped(
 
 
 # --- item 50: huge files -----------------------------------------------------------------
-
-
+@on_workers_too
 def test_a_huge_note_is_skipped_with_its_size(tmp_path, make_vault):
     big = "---\nstage: buddy\n---\n## Log\n- 2026-11-01 call: hi\n" + "x" * MAX_NOTE_BYTES
     make_vault(tmp_path, {"People/Big.md": big, "People/Ada Lovelace.md": ADA})
@@ -258,8 +271,7 @@ def test_a_note_at_the_size_limit_is_read(tmp_path, make_vault):
 
 
 # --- item 51: empty notes ----------------------------------------------------------------
-
-
+@on_workers_too
 def test_empty_note_is_fine_and_lone_dashes_are_never_closed(tmp_path, make_vault):
     make_vault(
         tmp_path,
@@ -299,6 +311,7 @@ def linked_vault(tmp_path_factory, make_vault):
     return vault
 
 
+@on_workers_too
 def test_symlinks_are_not_followed_and_reported_once(linked_vault: Path):
     v = load(linked_vault)
     assert [c.name for c in v.contacts] == ["Ada Lovelace"]
@@ -315,6 +328,7 @@ def test_symlinks_are_not_followed_and_reported_once(linked_vault: Path):
     assert all("symbolic link" in p.message for p in v.problems)
 
 
+@on_workers_too
 def test_no_content_from_outside_leaks_into_output(linked_vault: Path, run_cli):
     outputs = []
     for args in (("list", "--json"), ("check", "--json"), ("show", "Ada Lovelace", "--json"),
@@ -329,6 +343,7 @@ def test_no_content_from_outside_leaks_into_output(linked_vault: Path, run_cli):
     assert run_cli(linked_vault, "show", "Leak").exit_code == 1
 
 
+@on_workers_too
 def test_symlinks_are_never_written_through(linked_vault: Path, run_cli):
     """`kith index` writes its cache, and nothing else, inside the vault."""
     outside = Path(os.readlink(linked_vault / "People/Leak.md")).parent
