@@ -192,3 +192,23 @@ def test_parse_never_raises(path: str, data: bytes):
     t = rec.to_tuple()
     back = NoteRecord.from_tuple(marshal.loads(marshal.dumps(t))).to_tuple()
     assert repr(back) == repr(t)  # repr: NaN from `.nan` is not equal to itself
+
+
+@pytest.mark.parametrize(
+    ("fields", "front", "tags"),
+    [
+        ({}, "tags: [Mentor, '#ex-colleague']", ("ex-colleague", "mentor")),
+        ({}, "Tags: [x, y]", ()),  # a record's tags come from the key `tags` alone
+        ({}, "tags: [b]\nTags: [a]", ("b",)),
+        ({"tags": "interests"}, "tags: [y, x]", ("x", "y")),  # the field elsewhere
+        ({"tags": "interests"}, "Tags: [x]", ()),
+    ],
+)
+def test_a_person_record_holds_the_tags_of_its_tags_key(fields, front, tags):
+    """A person's record tags are what its `tags` property holds, read as tags, whichever
+    field kith reads from that key (the parser takes them from the person's `tags` field
+    only when that field is read from the key `tags`)."""
+    parser = NoteParser(config_from_dict(Path("/nonexistent"), {"fields": fields}))
+    rec = parser.parse("People/Ada.md", f"---\n{front}\nstage: buddy\n---\n".encode())
+    assert rec.person is not None
+    assert rec.tags == tags
