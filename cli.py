@@ -950,9 +950,10 @@ def archive(app: App, name: str, dry_run: bool) -> None:
 def run() -> None:
     """The `kith` command: `main`, then an exit that does not free what the command built.
     A cold index of 100k notes ends holding ~1M objects, which the interpreter would free
-    one by one (~0.1 s). Nothing kith does waits on that: its files are written and closed
-    and its workers joined before `main` returns. Any other ending (a thread still running,
-    output that cannot be flushed, an exit message) ends as Python ends it."""
+    one by one (~0.1 s). Nothing kith does waits on that: before `main` returns, its files
+    are written and closed, and its parse workers have sent all they parsed (they end on
+    their own). Any other ending (a thread still running, output that cannot be flushed, an
+    exit message) ends as Python ends it."""
     try:
         main()
     except SystemExit as e:
