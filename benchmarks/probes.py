@@ -178,25 +178,29 @@ def cold(vault: str) -> None:
             yield chunk
 
     index.parse_chunks = noting_the_first  # type: ignore[assignment]
-    for _ in range(3):
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        first.clear()
-        start, cpu = time.perf_counter(), time.process_time()
-        idx = index.build_index(config, rebuild=True)
-        parsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-        for worker in multiprocessing.active_children():  # (ending: the index need not wait)
-            worker.join()  # so that their CPU is counted
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        workers = sum(getattr(after, f) - getattr(children, f) for f in ("ru_utime", "ru_stime"))
-        chunk = first[0] - start
-        start = time.perf_counter()
-        idx.vault()
-        print(f"cold: index {parsed:.2f} s (first chunk at {chunk:.2f} s; this process "
-              f"{cpu:.2f} s CPU, workers {workers:.2f} s CPU), then vault and snapshot "
-              f"{time.perf_counter() - start:.2f} s")  # fmt: skip
-        del idx
-        gc.collect()
-    index.parse_chunks = parse_chunks  # type: ignore[assignment]
+    try:
+        for _ in range(3):
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            first.clear()
+            start, cpu = time.perf_counter(), time.process_time()
+            idx = index.build_index(config, rebuild=True)
+            parsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+            for worker in multiprocessing.active_children():  # (ending: the index need not wait)
+                worker.join()  # so that their CPU is counted
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            workers = sum(
+                getattr(after, f) - getattr(children, f) for f in ("ru_utime", "ru_stime")
+            )
+            chunk = first[0] - start
+            start = time.perf_counter()
+            idx.vault()
+            print(f"cold: index {parsed:.2f} s (first chunk at {chunk:.2f} s; this process "
+                  f"{cpu:.2f} s CPU, workers {workers:.2f} s CPU), then vault and snapshot "
+                  f"{time.perf_counter() - start:.2f} s")  # fmt: skip
+            del idx
+            gc.collect()
+    finally:
+        index.parse_chunks = parse_chunks  # type: ignore[assignment]
 
 
 def _cpu(work: Any) -> float:
