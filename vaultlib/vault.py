@@ -360,14 +360,13 @@ class VaultBuilder:
         excepted in a tracked build (see `_people`; a record store decodes on every read)."""
         records = self.records
         self.start(records)
-        take = self.take
-        for path, r in records.each() if isinstance(records, RecordStore) else records.items():
-            take(path, r)
+        self.take_all(records.each() if isinstance(records, RecordStore) else records.items())
         return self.finish(extra_problems)
 
     def start(self, paths: Iterable[str], *, streaming: bool = False) -> None:
         """Begin a build from scratch over the notes at these paths (all of them, as the
-        records will hold them), which `take` is then given one by one and `finish` ends.
+        records will hold them), whose records `take_all` is then given (all at once, or a
+        chunk at a time) and `finish` ends.
 
         `streaming`: records are taken as they are parsed, before the last has been (what
         the index does on a cold run, building while its workers parse). A note not yet
@@ -396,7 +395,7 @@ class VaultBuilder:
         link = self._link_note
         take = self._take_record
         for path, r in records:
-            if type(r) is not tuple:
+            if isinstance(r, NoteRecord):
                 take(path, r)
                 continue
             if r[T_HAS_BLOCKS]:
@@ -411,9 +410,8 @@ class VaultBuilder:
                     )
                 link(path, d, r[T_LINKS])
 
-    def _take_record(self, path: str, r: NoteRecord | tuple[Any, ...]) -> None:
+    def _take_record(self, path: str, r: NoteRecord) -> None:
         """A note's record other than a plain note's."""
-        assert isinstance(r, NoteRecord)
         self._add_notes((r,))
         if path in self.persons:
             self.names[path] = r.person["name"]  # type: ignore[index]
