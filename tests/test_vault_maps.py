@@ -43,6 +43,8 @@ def test_sorted_values_sorted_stably_by_head_keep_key_order():
     for v in (dn(3, "a.md"), dn(1, "b.md"), dn(3, "c.md"), dn(1, "d.md")):  # in path order
         s.put(v, new=True)
     s.sort_stably(lambda v: v.date)
+    assert s.in_order  # sorted now, by the date alone, and not again by the whole key:
+    s.key = None  # type: ignore[assignment]
     assert s.ordered() == (dn(1, "b.md"), dn(1, "d.md"), dn(3, "a.md"), dn(3, "c.md"))
 
 

@@ -231,13 +231,12 @@ class _Sorted(Generic[_V]):
         return self._ordered
 
     def sort_stably(self, head: Callable[[_V], Any]) -> None:
-        """Sort the values put since they were last sorted, which came in order of path, by
-        `head`, their key without the path: the same order (the sort is stable) at less
-        cost (~15 ms less for 80k dated notes)."""
-        if not (self._loose or self.in_order):
-            self.values.sort(key=head)
-            self.in_order = True
-            self._paths = None
+        """Sort the values, all put new since this was made and in order of path (a build
+        from scratch: see VaultBuilder.finish), by `head`, their key without the path: the
+        same order (the sort is stable) at less cost (~15 ms less for 80k dated notes)."""
+        assert not (self._loose or self.in_order or self._paths is not None)
+        self.values.sort(key=head)
+        self.in_order = True
 
     def _sort(self) -> None:
         if self._loose:
