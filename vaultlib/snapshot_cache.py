@@ -29,11 +29,10 @@ from dataclasses import fields
 from datetime import date
 from itertools import accumulate, chain, repeat
 from operator import attrgetter
-from types import MemberDescriptorType
 from typing import Any
 
 from .config import Config
-from .model import Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem
+from .model import Birthday, Contact, DatedNote, Goal, Interaction, Move, Problem, slot_setters
 from .vault import Vault
 
 # Bumped with any change to the layout below (the code stamp also covers it).
@@ -209,18 +208,12 @@ class _Days(dict[int | None, date | None]):
 
 
 def _builder(cls: type) -> Callable[..., list[Any]]:
-    """Instances of a frozen, slotted dataclass from one column per field, in field order.
-
-    Setting each slot through its descriptor, a column at a time (in C), skips the
-    generated __init__ (a Python call per object, and one per field of a frozen one):
-    the instances are the ones __init__ makes, as long as the class has no
-    __post_init__. Any other class is built by calling it."""
-    slots = [cls.__dict__.get(f.name) for f in fields(cls)]
-    if hasattr(cls, "__post_init__") or not all(
-        isinstance(s, MemberDescriptorType) for s in slots
-    ):  # fmt: skip
+    """Instances of a dataclass from one column per field, in field order: a frozen,
+    slotted one by setting each field a column at a time, in C (see `model.slot_setters`),
+    any other by calling it."""
+    setters = slot_setters(cls)
+    if setters is None:
         return lambda n, *cols: list(map(cls, *cols))
-    setters = [s.__set__ for s in slots]  # type: ignore[union-attr]
     new = object.__new__
 
     def build(n: int, *cols: Iterable[Any]) -> list[Any]:

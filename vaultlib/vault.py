@@ -29,7 +29,6 @@ from .model import (
     Interaction,
     Move,
     Problem,
-    contact,
     dated_note,
 )
 from .parse import GOAL, PERSON, NoteRecord, display_text, link_target
@@ -746,15 +745,15 @@ class VaultBuilder:
         """The contact, once every link is resolved and every note taken."""
         path = own.path
         resolve = self._resolve_name
-        return contact(
+        return Contact(
             *own.head,
-            tuple([resolve(t, path) for t in own.introduced_by]),
-            tuple([resolve(t, path) for t in own.knows]),
-            own.interests,
-            own.archived,
-            own.added,
-            self._with_found(path, own.log),
-            own.moves,
+            introduced_by=tuple([resolve(t, path) for t in own.introduced_by]),
+            knows=tuple([resolve(t, path) for t in own.knows]),
+            interests=own.interests,
+            archived=own.archived,
+            added=own.added,
+            interactions=self._with_found(path, own.log),
+            moves=own.moves,
         )
 
     def _snapshot(self) -> Vault:
