@@ -279,7 +279,7 @@ class _Own(NamedTuple):
     interests: tuple[str, ...]
     archived: bool
     added: date | None
-    # its own log's interactions, last line first (`_complete` adds the others to this list)
+    # its own log's interactions, last line first (merged with the others: see _with_found)
     log: list[Interaction]
     moves: tuple[Move, ...]
 
