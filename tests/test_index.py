@@ -512,3 +512,34 @@ def test_temporary_files_a_killed_kith_left_are_removed_by_the_next_save(vault: 
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(
         CACHE_FILES
     )
+
+
+def test_notes_read_as_read_note_reads_them_one_at_a_time(tmp_path: Path, monkeypatch):
+    """parse_paths reads the common note inline; whatever is not one (a link, a FIFO, a
+    folder, a note over the size limit, a note gone) it must read as read_note does."""
+    import vaultlib.index as index_mod
+    from vaultlib.parse import NoteParser
+
+    monkeypatch.setattr(index_mod, "MAX_NOTE_BYTES", 64)
+    (tmp_path / "kith.toml").write_text("")
+    (tmp_path / "Plain.md").write_text("# plain [[Ada]]\n")
+    (tmp_path / "Empty.md").write_bytes(b"")
+    (tmp_path / "Huge.md").write_text("x" * 65)
+    (tmp_path / "Folder.md").mkdir()
+    os.symlink("Plain.md", tmp_path / "Link.md")
+    os.mkfifo(tmp_path / "Pipe.md")
+    names = ["Plain.md", "Empty.md", "Huge.md", "Folder.md", "Link.md", "Pipe.md", "Gone.md"]
+    parser = NoteParser(load_config(tmp_path))
+    keys: list = []
+    got = index_mod.parse_paths(parser, str(tmp_path), names, keys)
+    each = [index_mod.read_note(str(tmp_path), name) for name in names]
+    assert keys == [key for _, key in each]
+    assert keys[0] is not None and keys[-1] is None
+    want = [
+        parser.parse(name, data) if isinstance(data, bytes) else None
+        for name, (data, _) in zip(names, each, strict=True)
+    ]
+    assert [r.to_tuple() for r in got[:2]] == [r.to_tuple() for r in want[:2] if r]
+    messages = [[p.message for p in r.problems] for r in got[2:]]
+    assert messages[0] == ["is 65 bytes, over the 64 byte limit; skipped"]
+    assert all(m and m[0].startswith("cannot be read (") for m in messages[1:])

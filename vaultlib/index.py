@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import attrgetter, itemgetter
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
 from .cache import (
@@ -334,15 +335,17 @@ def read_bytes(root: str, rel: str) -> bytes | OSError:
     return read_note(root, rel)[0]
 
 
+# Never through a symlink, never blocking on a FIFO.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
 def read_note(root: str, rel: str) -> tuple[bytes | OSError, StatKey | None]:
     """`read_bytes`, and the note's stat key as it was opened (from the open file, so it can
     only be older than the bytes read: a later edit shows as a changed key next time).
     The key comes from lstat when the note cannot be opened, and is None when it is gone."""
     path = os.path.join(root, rel)
     try:
-        fd = os.open(
-            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as e:
         try:
             st = os.lstat(path)
@@ -393,22 +396,46 @@ def parse_paths(
 ) -> list[NoteRecord]:
     """Read and parse each note; with `keys`, append each note's stat key as read to it."""
     out = []
+    parse = parser.parse
+    prefix = os.path.join(root, "")
     for rel in paths:
-        data, key = read_note(root, rel)
+        # read_note's common case inline, as it does it: a regular file within the size
+        # limit, read whole at once (~0.8 µs a note less, ~90 ms of CPU at 110k notes; one-off
+        # script). Anything else, read_note does again from the start.
+        data: bytes | OSError | None = None
+        key: StatKey | None = None
+        try:
+            fd = os.open(prefix + rel, _OPEN_FLAGS)
+        except OSError:
+            fd = -1
+        if fd >= 0:
+            try:
+                st = os.fstat(fd)
+                size = st.st_size
+                if S_ISREG(st.st_mode) and size <= MAX_NOTE_BYTES:
+                    data = os.read(fd, size) if size else b""
+                    key = (size, st.st_mtime_ns, st.st_ctime_ns)
+                    if len(data) != size:
+                        data = None
+            except OSError:
+                data = None
+            finally:
+                os.close(fd)
+        if data is None:
+            data, key = read_note(root, rel)
         if keys is not None:
             keys.append(key)
+        if isinstance(data, bytes):
+            out.append(parse(rel, data))
+            continue
+        rec = NoteRecord(rel)
         if isinstance(data, TooLarge):
-            rec = NoteRecord(rel)
             rec.problems.append(Problem(rel, None, f"is {data.size} bytes, over the {MAX_NOTE_BYTES} byte limit; skipped",
                                         "split the note, or move large content out of the vault"))  # fmt: skip
-            out.append(rec)
-        elif isinstance(data, OSError):
-            rec = NoteRecord(rel)
+        else:
             rec.problems.append(Problem(rel, None, f"cannot be read ({data.strerror}); skipped",
                                         "check the file's permissions", WARNING))  # fmt: skip
-            out.append(rec)
-        else:
-            out.append(parser.parse(rel, data))
+        out.append(rec)
     return out
 
 
