@@ -15,6 +15,7 @@ from vaultlib import links
 from vaultlib import vault as vault_mod
 from vaultlib.config import Config
 from vaultlib.links import Resolver
+from vaultlib.model import WARNING, Problem
 from vaultlib.parse import NoteParser, NoteRecord
 from vaultlib.records import RecordStore
 from vaultlib.vault import Vault, VaultBuilder
@@ -279,6 +280,60 @@ def test_a_streamed_build_equals_a_full_build(seed: int):
         store.put(records[path])
         builder.take(path, next(r for p, r in store.each() if p == path))
     same(builder.finish(), VaultBuilder(CFG, records, track=False).build())
+
+
+def test_chunks_taken_whole_stay_in_path_order_and_equal_a_full_build():
+    """A cold index takes a chunk of records at a time: the plain dated notes' links are
+    recorded together, and those before a dated note that comes as a NoteRecord (one with
+    a problem) before its own, so the build stays in path order (its fast path, see
+    `_last_source`) and equals a full build."""
+    rnd = random.Random(0)
+    records = {p: note(p, rnd) for p in PEOPLE}
+    for day in range(1, 10):
+        p = f"Daily/2026-11-0{day}.md"
+        text = f"- lunch with [[{NAMES[day % 2]}]] and [[{NAMES[3]}]]\n- call [[Ada Lovelace]]\n"
+        records[p] = PARSER.parse(p, text.encode())
+    odd = records["Daily/2026-11-05.md"]
+    odd.problems.append(Problem(odd.path, 1, "an odd line", "look at it", WARNING))
+    store = RecordStore()
+    for rec in records.values():
+        store.put(rec)
+    taken = dict(store.each())
+    assert isinstance(taken[odd.path], NoteRecord) and isinstance(
+        taken["Daily/2026-11-04.md"], tuple
+    )
+    paths = sorted(records)
+    builder = VaultBuilder(CFG, store, track=False)
+    builder.start(paths, streaming=True)
+    for chunk in (paths[:7], paths[7:]):
+        builder.take_all((p, taken[p]) for p in chunk)
+    assert builder._last_source is not None
+    same(builder.finish(), VaultBuilder(CFG, records, track=False).build())
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_records_taken_together_are_indexed_as_when_taken_one_by_one(seed: int):
+    """A tracked build taking many records at once (its plain dated notes' links recorded
+    together) keeps the maps one taking them one by one keeps, down to the order of the
+    sources of each name (persons come between dated notes, naming the same people)."""
+    rnd = random.Random(seed)
+    records = {p: note(p, rnd) for p in ALL}
+    later = "Zz/2026-11-03.md"  # after the persons, in path order
+    records[later] = PARSER.parse(later, dated(rnd).encode())
+    store = RecordStore()
+    for rec in records.values():
+        store.put(rec)
+    taken = sorted(store.each())
+    together, one_by_one = VaultBuilder(CFG, store), VaultBuilder(CFG, store)
+    together.start(sorted(records))
+    one_by_one.start(sorted(records))
+    together.take_all(taken)
+    for path, r in taken:
+        one_by_one.take(path, r)
+    assert together.by_name == one_by_one.by_name
+    assert together.names_of == one_by_one.names_of
+    assert together.resolved == one_by_one.resolved
+    same(together.finish(), one_by_one.finish())
 
 
 def test_a_streamed_build_keeps_no_interaction_for_a_note_known_to_be_no_person():
