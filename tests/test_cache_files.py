@@ -25,6 +25,21 @@ def test_a_body_reads_back_as_written(tmp_path: Path, body: object, apart: bool)
     assert type(found[1]) is type(body)
 
 
+def test_a_body_without_repeats_is_written_without_references(tmp_path: Path):
+    """`repeats=False` (the manifest): what the body holds twice is written twice, and
+    reads back equal."""
+    word = "".join(["shared ", "path"])  # one object, held twice below
+    body = ({word: (1, 2), "other": (3, 4)}, [word, word])
+    sizes = {}
+    for repeats in (True, False):
+        name = f"f{repeats}"
+        write_cache_file(tmp_path, name, "fp", None, body, repeats=repeats)
+        found = read_cache_file(tmp_path, name, "fp")
+        assert found is not None and found[1] == body
+        sizes[repeats] = cache_path(tmp_path, name).stat().st_size
+    assert sizes[False] > sizes[True]  # the second "shared path" written out again
+
+
 def test_lists_of_bytes_stay_bytes_unless_written_apart(tmp_path: Path):
     write_cache_file(tmp_path, "f", "fp", None, (7, [b"a", b"bc"]))
     found = read_cache_file(tmp_path, "f", "fp")

@@ -16,6 +16,7 @@ from vaultlib.cache import (
     SNAPSHOT_FILE,
     cache_path,
     load_cache,
+    read_cache_file,
     save_cache,
 )
 from vaultlib.config import load_config
@@ -543,3 +544,22 @@ def test_notes_read_as_read_note_reads_them_one_at_a_time(tmp_path: Path, monkey
     messages = [[p.message for p in r.problems] for r in got[2:]]
     assert messages[0] == ["is 65 bytes, over the 64 byte limit; skipped"]
     assert all(m and m[0].startswith("cannot be read (") for m in messages[1:])
+
+
+@pytest.mark.parametrize("racy", [False, True])
+def test_the_manifest_keeps_the_records_of_racy_notes_and_of_notes_with_blocks(
+    vault: Path, racy: bool
+):
+    """What the next run re-parses and compares when the stat keys alone cannot be
+    trusted: notes saved within the racy window of the scan, and notes kith writes into."""
+    (vault / "Notes/Board.md").write_text("<!-- kith:overdue -->\n<!-- /kith:overdue -->\n")
+    backdate(vault)
+    if racy:
+        (vault / "People/Ben Ortiz.md").write_text("---\nstage: lukewarm\n---\n")
+    config = load_config(vault)
+    build_index(config).vault()
+    found = read_cache_file(config.state_dir, MANIFEST_FILE, config.fingerprint())
+    assert found is not None
+    fresh = found[1][3]
+    assert sorted(fresh) == ["Notes/Board.md", *(["People/Ben Ortiz.md"] if racy else [])]
+    assert fresh["Notes/Board.md"][0] == "Notes/Board.md"  # the record, as a tuple

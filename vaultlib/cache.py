@@ -90,7 +90,14 @@ def read_cache_file(state_dir: Path, name: str, fingerprint: str) -> tuple[Any, 
 
 
 def write_cache_file(
-    state_dir: Path, name: str, fingerprint: str, extra: Any, body: Any, *, apart: bool = False
+    state_dir: Path,
+    name: str,
+    fingerprint: str,
+    extra: Any,
+    body: Any,
+    *,
+    apart: bool = False,
+    repeats: bool = True,
 ) -> None:
     """Write one cache file atomically; raises OSError when the vault is read-only or
     full, ValueError when the body holds something marshal cannot store.
@@ -98,9 +105,16 @@ def write_cache_file(
     `apart`: each list of bytes in a tuple body (the snapshot's marshalled chunks, ~25 MB
     at 110k notes) is written after the dump of the rest, as it is, and read back as
     memoryviews: copying it into that dump cost ~20 ms of CPU, and copying it back out
-    when reading ~10 ms."""
+    when reading ~10 ms.
+
+    `repeats=False`: the body seldom holds one object twice (the manifest: each path and
+    stat key once), so it is written without marshal's references (version 2): tracking
+    them looks up every object held elsewhere too, such as the paths. At 110k notes the
+    manifest's keys dump in 23 ms instead of 49, and load in 48 ms instead of 56 (one-off
+    script, best of 7)."""
     body, blobs, sizes = _detach(body) if apart else (body, [], [])
-    dump = marshal.dumps(((CACHE_FORMAT, _kith_stamp(), fingerprint, extra), body, sizes))
+    version = 4 if repeats else 2
+    dump = marshal.dumps(((CACHE_FORMAT, _kith_stamp(), fingerprint, extra), body, sizes), version)
     head = len(dump).to_bytes(_HEAD, "little")
     _write_atomically(state_dir, name, lambda f: f.writelines([head, dump, *blobs]))
 

@@ -286,16 +286,22 @@ class Index:
         # be re-parsed and compared: ones modified just before the scan (racy), and ones
         # kith itself writes generated blocks into (what it writes there is never contact,
         # so after `kith report` their record, and the snapshot, are unchanged).
+        keys = self.keys if type(self.keys) is dict else dict(self.keys)
         if fresh is None:
             racy_after = self._scan_ns - RACY_NS
             blobs = self._records.blobs
-            fresh = {p: marshal.loads(blobs[p]) for p, k in self.keys.items()
-                     if (k[1] >= racy_after or p in v.block_notes) and p in blobs}  # fmt: skip
-        keys = self.keys if type(self.keys) is dict else dict(self.keys)
+            # Most often no note is racy (asked in C: ~3 ms at 110k notes), and then only
+            # the notes with blocks need a look, not every note (~11 ms).
+            if max(map(_mtime, keys.values()), default=0) < racy_after:
+                kept: Iterable[str] = [p for p in v.block_notes if p in keys]
+            else:
+                blocks = set(v.block_notes)
+                kept = [p for p, k in keys.items() if k[1] >= racy_after or p in blocks]
+            fresh = {p: marshal.loads(blobs[p]) for p in kept if p in blobs}
         try:
             write_cache_file(config.state_dir, SNAPSHOT_FILE, fp, token, encoded, apart=True)
             write_cache_file(config.state_dir, MANIFEST_FILE, fp, (token, self._scan_ns),
-                             (keys, counts, len(v.contacts), fresh))  # fmt: skip
+                             (keys, counts, len(v.contacts), fresh), repeats=False)  # fmt: skip
             self._token = token
         except (OSError, ValueError):
             return None  # the record cache still works; the problem was reported when saved
@@ -935,6 +941,7 @@ def _fill(idx: Index, keys: Mapping[str, StatKey | None],
 
 # fields of a Row, read a chunk at a time
 _size, _stat, _blob, _class = itemgetter(1), itemgetter(1, 2, 3), itemgetter(4), itemgetter(5)
+_mtime = itemgetter(1)  # of a stat key
 
 
 class _Cold:
