@@ -336,6 +336,41 @@ def test_records_taken_together_are_indexed_as_when_taken_one_by_one(seed: int):
     same(together.finish(), one_by_one.finish())
 
 
+def test_records_taken_together_are_linked_a_bounded_batch_at_a_time(monkeypatch):
+    """take_all hands its plain dated notes' links on in batches of at most _LINKED_AT_ONCE
+    (a build from every record at once would otherwise hold them all: the watcher's peak
+    memory), and the maps and the vault are those of a build taking them one by one."""
+    rnd = random.Random(7)
+    records = {p: note(p, rnd) for p in ALL}
+    for day in range(1, 10):
+        p = f"Daily/2026-10-0{day}.md"
+        records[p] = PARSER.parse(p, dated(rnd).encode())
+    store = RecordStore()
+    for rec in records.values():
+        store.put(rec)
+    taken = sorted(store.each())
+    monkeypatch.setattr(vault_mod, "_LINKED_AT_ONCE", 2)
+    batches: list[int] = []
+    link_notes = VaultBuilder._link_notes
+
+    def counted(self, notes):
+        notes = list(notes)
+        batches.append(len(notes))
+        return link_notes(self, notes)
+
+    monkeypatch.setattr(VaultBuilder, "_link_notes", counted)
+    together, one_by_one = VaultBuilder(CFG, store), VaultBuilder(CFG, store)
+    together.start(sorted(records))
+    together.take_all(taken)
+    assert batches and max(batches) == 2 and sum(batches) >= 9
+    one_by_one.start(sorted(records))
+    for path, r in taken:
+        one_by_one.take(path, r)
+    assert together.by_name == one_by_one.by_name
+    assert together.resolved == one_by_one.resolved
+    same(together.finish(), one_by_one.finish())
+
+
 def test_a_streamed_build_keeps_no_interaction_for_a_note_known_to_be_no_person():
     """While streaming, a link to a note not yet taken is kept until `finish` (it may be a
     person); one to a note already taken, and no person, is not kept at all."""

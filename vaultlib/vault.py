@@ -91,6 +91,10 @@ _line = itemgetter(4)  # of a log tuple (see NoteRecord.log)
 _new = tuple.__new__
 
 Link = tuple[str, int, str, str, str | None]  # see NoteRecord.links
+# How many plain dated notes take_all hands _link_notes at most at once: a build from every
+# record in one call (the watcher's first) held each note's decoded links until the end
+# otherwise, ~13 MB more at the peak of `kith watch` at 110k notes (benchmarks.probes watch).
+_LINKED_AT_ONCE = 256
 
 
 class _Days(dict[int, date]):
@@ -413,6 +417,9 @@ class VaultBuilder:
                         dated_note(d, path, r[T_TITLE], shared.setdefault(tags, tags)), new=True
                     )
                 linked.append((path, d, r[T_LINKS]))
+                if len(linked) >= _LINKED_AT_ONCE:
+                    self._link_notes(linked)
+                    linked = []
         if linked:
             self._link_notes(linked)
 
