@@ -516,8 +516,8 @@ def test_temporary_files_a_killed_kith_left_are_removed_by_the_next_save(vault: 
 
 
 def test_notes_read_as_read_note_reads_them_one_at_a_time(tmp_path: Path, monkeypatch):
-    """parse_paths reads the common note inline; whatever is not one (a link, a FIFO, a
-    folder, a note over the size limit, a note gone) it must read as read_note does."""
+    """parse_paths reads each note as read_note does (joining the root once), whatever it
+    is: a note, a link, a FIFO, a folder, a note over the size limit, a note gone."""
     import vaultlib.index as index_mod
     from vaultlib.parse import NoteParser
 

@@ -16,7 +16,6 @@ import errno
 import gc
 import marshal
 import os
-import stat
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
@@ -349,7 +348,11 @@ def read_note(root: str, rel: str) -> tuple[bytes | OSError, StatKey | None]:
     """`read_bytes`, and the note's stat key as it was opened (from the open file, so it can
     only be older than the bytes read: a later edit shows as a changed key next time).
     The key comes from lstat when the note cannot be opened, and is None when it is gone."""
-    path = os.path.join(root, rel)
+    return _read_file(os.path.join(root, rel))
+
+
+def _read_file(path: str) -> tuple[bytes | OSError, StatKey | None]:
+    """`read_note` of the note at this full path (parse_paths joins its root once)."""
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as e:
@@ -358,21 +361,18 @@ def read_note(root: str, rel: str) -> tuple[bytes | OSError, StatKey | None]:
         except OSError:
             return e, None
         return e, (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    key = None
     try:
         st = os.fstat(fd)
-    except OSError as e:
-        os.close(fd)
-        return e, None
-    key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    try:
-        if not stat.S_ISREG(st.st_mode):
+        size = st.st_size
+        key = (size, st.st_mtime_ns, st.st_ctime_ns)
+        if not S_ISREG(st.st_mode):
             return OSError(errno.EINVAL, "not a regular file"), key
-        if st.st_size > MAX_NOTE_BYTES:
-            return TooLarge(st.st_size), key
+        if size > MAX_NOTE_BYTES:
+            return TooLarge(size), key
         # The bytes the key describes: as many as the size said (one read, as a rule), or
         # fewer if the file shrank. Bytes appended since are not read; the key then differs
         # from the next scan's, and the note is read again.
-        size = st.st_size
         data = os.read(fd, size) if size else b""
         if 0 < len(data) < size:
             chunks = [data]
@@ -386,7 +386,7 @@ def read_note(root: str, rel: str) -> tuple[bytes | OSError, StatKey | None]:
             data = b"".join(chunks)
         return data, key
     except OSError as e:
-        return e, key
+        return e, key  # (None when even fstat failed)
     finally:
         os.close(fd)
 
@@ -403,32 +403,10 @@ def parse_paths(
     """Read and parse each note; with `keys`, append each note's stat key as read to it."""
     out = []
     parse = parser.parse
-    prefix = os.path.join(root, "")
+    read = _read_file
+    prefix = os.path.join(root, "")  # joined once: ~0.5 µs a note
     for rel in paths:
-        # read_note's common case inline, as it does it: a regular file within the size
-        # limit, read whole at once (~0.8 µs a note less, ~90 ms of CPU at 110k notes; one-off
-        # script). Anything else, read_note does again from the start.
-        data: bytes | OSError | None = None
-        key: StatKey | None = None
-        try:
-            fd = os.open(prefix + rel, _OPEN_FLAGS)
-        except OSError:
-            fd = -1
-        if fd >= 0:
-            try:
-                st = os.fstat(fd)
-                size = st.st_size
-                if S_ISREG(st.st_mode) and size <= MAX_NOTE_BYTES:
-                    data = os.read(fd, size) if size else b""
-                    key = (size, st.st_mtime_ns, st.st_ctime_ns)
-                    if len(data) != size:
-                        data = None
-            except OSError:
-                data = None
-            finally:
-                os.close(fd)
-        if data is None:
-            data, key = read_note(root, rel)
+        data, key = read(prefix + rel)
         if keys is not None:
             keys.append(key)
         if isinstance(data, bytes):
