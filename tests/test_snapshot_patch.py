@@ -136,6 +136,26 @@ def test_a_run_that_cannot_patch_parses_an_edited_person_once(
     assert values(idx) == values(full(vault))
 
 
+@pytest.mark.parametrize("how", [{"save": False}, {"lean": True}], ids=["unsaved", "lean"])
+def test_a_run_that_cannot_patch_builds_again_for_an_edited_racy_person(
+    vault: Path, how: dict[str, bool]
+):
+    """A person saved just before the last scan keeps its record in the manifest; edited
+    since, it is re-parsed and differs. A run that may not patch (nothing saved, or a lean
+    index) builds the vault again; one that saves nothing leaves the cache files alone."""
+    ada = "People/Ada Lovelace.md"
+    edit(vault, ada, FILES[ada] + "- 2026-11-18 call: just before\n")
+    build_index(load_config(vault)).vault()  # Ada racy: the manifest keeps her record
+    cache = vault / ".kith" / "cache"
+    before = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    edit(vault, ada, FILES[ada] + "- 2026-11-19 coffee: new line\n")
+    idx = build_index(load_config(vault), **how)
+    assert idx._whole is None
+    assert values(idx) == values(full(vault))
+    if not how.get("save", True):
+        assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == before
+
+
 def test_without_the_stored_snapshot_it_builds_again(vault: Path):
     (vault / ".kith/cache/snapshot.marshal").unlink()
     ada = "People/Ada Lovelace.md"
