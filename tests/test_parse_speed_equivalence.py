@@ -192,6 +192,10 @@ _LOG_PIECES = [" ", "\t", "- ", "1. ", "[x] ", "2026-11-03", "[[2026-11-03|Tue]]
 
 
 @given(_texts(_LOG_PIECES))
+# Lines that read a kind across other spaces than " " (random pieces seldom make them).
+@example("- 2026-11-03 Call\t: a")
+@example("- 2026-11-03 call\xa0:\u2028x")
+@example("1. [[2026-11-03|Tue]] Call :a ")
 def test_log_line_rest_is_the_regex_tail(line: str) -> None:
     m, want = parse._LOG_ITEM.match(line), _LOG_ITEM.match(line)
     assert (m is None) == (want is None)
