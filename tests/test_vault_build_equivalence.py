@@ -278,7 +278,7 @@ def test_a_streamed_build_equals_a_full_build(seed: int):
     builder.start(order, streaming=True)
     for path in order:
         store.put(records[path])
-        builder.take(path, next(r for p, r in store.each() if p == path))
+        builder.take_all([(path, next(r for p, r in store.each() if p == path))])
     same(builder.finish(), VaultBuilder(CFG, records, track=False).build())
 
 
@@ -329,7 +329,7 @@ def test_records_taken_together_are_indexed_as_when_taken_one_by_one(seed: int):
     one_by_one.start(sorted(records))
     together.take_all(taken)
     for path, r in taken:
-        one_by_one.take(path, r)
+        one_by_one.take_all([(path, r)])
     assert together.by_name == one_by_one.by_name
     assert together.names_of == one_by_one.names_of
     assert together.resolved == one_by_one.resolved
@@ -365,7 +365,7 @@ def test_records_taken_together_are_linked_a_bounded_batch_at_a_time(monkeypatch
     assert batches and max(batches) == 2 and sum(batches) >= 9
     one_by_one.start(sorted(records))
     for path, r in taken:
-        one_by_one.take(path, r)
+        one_by_one.take_all([(path, r)])
     assert together.by_name == one_by_one.by_name
     assert together.resolved == one_by_one.resolved
     same(together.finish(), one_by_one.finish())
@@ -384,6 +384,6 @@ def test_a_streamed_build_keeps_no_interaction_for_a_note_known_to_be_no_person(
     builder.start(list(records), streaming=True)
     for path, rec in records.items():
         store.put(rec)
-        builder.take(path, next(r for p, r in store.each() if p == path))
+        builder.take_all([(path, next(r for p, r in store.each() if p == path))])
     assert set(builder.found) == {"Later.md"}
     same(builder.finish(), VaultBuilder(CFG, records, track=False).build())

@@ -35,7 +35,7 @@ from .model import ERROR, INTERACTION_KINDS, WARNING, Problem
 
 # The record type lives with the store that keeps it, so that a run finding nothing changed
 # need not import the parser; its names stay importable from here.
-from .records import GOAL, MAX_NOTE_BYTES, NOTE, PERSON, NoteRecord  # noqa: F401
+from .records import GOAL, MAX_NOTE_BYTES, NOTE, PERSON, Link, NoteRecord  # noqa: F401
 from .textutil import decode_note
 
 # --- body scanning -----------------------------------------------------------------
@@ -406,12 +406,12 @@ def _dated_links(
     summary: str,
     kind: str,
     note_dir: str | None,
-) -> list[tuple[str, int, str, str, str | None]]:
+) -> list[Link]:
     """The links of a dated note that is not a daily note, as NoteParser.parse makes them
     from _fm_links and _body_links: each target once (the first), every link saying the
     note's summary and kind, its direction that of its line or else of the note. A body
     link whose target was seen is dropped before its line is read."""
-    links: list[tuple[str, int, str, str, str | None]] = []
+    links: list[Link] = []
     seen: set[str] = set()
     if fm:
         spans = _TARGET_SPANS

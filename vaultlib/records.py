@@ -29,6 +29,10 @@ MAX_NOTE_BYTES = 5 * 1024 * 1024
 PERSON, GOAL, NOTE = "person", "goal", "note"
 
 
+# A dated note's link: (target as written, line, summary, kind, direction or None).
+Link = tuple[str, int, str, str, str | None]
+
+
 @dataclass(slots=True)
 class NoteRecord:
     """What the index keeps of one note. Dates are ordinals so the cache stays plain."""
@@ -43,7 +47,7 @@ class NoteRecord:
     log: list[tuple[int, str, str | None, str, int]] = field(default_factory=list)
     moves: list[tuple[int, str, str, int]] = field(default_factory=list)
     # dated notes: (target, line, summary, kind, direction)
-    links: list[tuple[str, int, str, str, str | None]] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     has_blocks: bool = False  # carries `<!-- kith:NAME -->` markers to fill
 

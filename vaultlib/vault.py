@@ -32,7 +32,7 @@ from .model import (
     dated_note,
 )
 from .parse import GOAL, PERSON, NoteRecord, display_text, link_target
-from .records import T_DATE, T_HAS_BLOCKS, T_LINKS, T_TAGS, T_TITLE, RecordStore
+from .records import T_DATE, T_HAS_BLOCKS, T_LINKS, T_TAGS, T_TITLE, Link, RecordStore
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,6 @@ _line = itemgetter(4)  # of a log tuple (see NoteRecord.log)
 # at 150k links).
 _new = tuple.__new__
 
-Link = tuple[str, int, str, str, str | None]  # see NoteRecord.links
 # How many plain dated notes take_all hands _link_notes at most at once: a build from every
 # record in one call (the watcher's first) held each note's decoded links until the end
 # otherwise, ~13 MB more at the peak of `kith watch` at 110k notes (benchmarks.probes watch).
@@ -293,8 +292,9 @@ class _Own(NamedTuple):
 class VaultBuilder:
     """Assembles records into a Vault, and re-assembles only what a change touches.
 
-    `build()` assembles every record from scratch (as `start`, a `take` of each record, then
-    `finish`: a cold index calls those itself, taking records as its workers parse them).
+    `build()` assembles every record from scratch (as `start`, `take_all` of the records,
+    then `finish`: a cold index calls those itself, taking a chunk of records at a time as
+    its workers parse them).
     The watcher keeps one builder per index
     (with `track=True`): after a save, `update(changed)` re-resolves the links of the changed
     notes (and of notes whose links may now resolve differently, because a note with the same
@@ -384,13 +384,10 @@ class VaultBuilder:
         self._streaming = streaming
         self._last_source = ""
 
-    def take(self, path: str, r: NoteRecord | tuple[Any, ...]) -> None:
-        """One note's record (a plain note's as its raw tuple, see RecordStore.each)."""
-        self.take_all(((path, r),))
-
     def take_all(self, records: Iterable[tuple[str, NoteRecord | tuple[Any, ...]]]) -> None:
-        """`take` of each (path, record). Plain notes, most of a vault, are read here, in
-        one loop (a cold index takes a chunk at a time: with two calls or more per note,
+        """Each (path, record): a plain note's record as its raw tuple (see
+        RecordStore.each), any other as a NoteRecord. Plain notes, most of a vault, are read
+        here, in one loop (a cold index takes a chunk at a time: with two calls or more per note,
         ~70 ms more of its main process's CPU at 110k notes), and their links recorded
         together (see `_link_notes`)."""
         blocks = self.blocks
