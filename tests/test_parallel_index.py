@@ -343,18 +343,30 @@ def test_an_ordered_walk_lists_paths_in_sorted_order(parts: list[list[str]]):
 
 def test_workers_parse_while_the_scan_goes_on(vault: Path, monkeypatch: pytest.MonkeyPatch):
     """With more notes than it takes to start workers, they are running, and were handed the
-    notes listed so far, before the scan has ended."""
+    notes listed so far, before the scan has ended; the parse then goes on with that pool,
+    not a new one."""
     walk = index_mod.walk_keys
-    during: list[int] = []
+    during: list[tuple[int, int]] = []
+    pools: list[index_mod._Pool] = []
+    make = index_mod._Pool.__init__
+
+    def made(self, *a, **kw):
+        make(self, *a, **kw)
+        pools.append(self)
 
     def walk_and_look(config, put, **kw):
         problems = walk(config, put, **kw)
-        during.append(len(multiprocessing.active_children()))
+        during.append((len(multiprocessing.active_children()), len(pools[0].paths)))
         return problems
 
+    monkeypatch.setattr(index_mod._Pool, "__init__", made)
     monkeypatch.setattr(index_mod, "walk_keys", walk_and_look)
     idx = build_index(load_config(vault), rebuild=True, jobs=2)
-    assert during == [2]
+    ((workers, fed),) = during
+    assert workers == 2
+    assert fed >= index_mod.PARALLEL_MIN and fed % index_mod.CHUNK == 0  # listed so far
+    assert len(pools) == 1  # the pool the scan fed parsed the rest too
+    assert len(pools[0].paths) == idx.stats.parsed
     same(idx.vault(), VaultBuilder(idx.config, idx.records, track=False).build())
 
 
