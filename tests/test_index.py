@@ -563,3 +563,28 @@ def test_the_manifest_keeps_the_records_of_racy_notes_and_of_notes_with_blocks(
     fresh = found[1][3]
     assert sorted(fresh) == ["Notes/Board.md", *(["People/Ben Ortiz.md"] if racy else [])]
     assert fresh["Notes/Board.md"][0] == "Notes/Board.md"  # the record, as a tuple
+
+
+def test_a_note_read_in_pieces_is_read_whole(tmp_path: Path, monkeypatch):
+    """A read may return fewer bytes than asked (a network file system): the rest is read
+    until the size the stat key gives; a note whose open file cannot be stat'ed is gone."""
+    import vaultlib.index as index_mod
+
+    text = b"---\nstage: cold\n---\n## Log\n- 2026-11-01 call: hello\n"
+    (tmp_path / "Ada.md").write_bytes(text)
+    read = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: read(fd, min(n, 5)))
+    data, key = index_mod.read_note(str(tmp_path), "Ada.md")
+    assert data == text and key is not None and key[0] == len(text)
+
+    fstat = os.fstat
+
+    def no_stat(fd):  # (only while reading the note: pytest stats files too)
+        raise OSError(5, "I/O error")
+
+    monkeypatch.setattr(os, "fstat", no_stat)
+    try:
+        data, key = index_mod.read_note(str(tmp_path), "Ada.md")
+    finally:
+        monkeypatch.setattr(os, "fstat", fstat)
+    assert isinstance(data, OSError) and key is None
