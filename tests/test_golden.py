@@ -115,8 +115,12 @@ def test_report_read_by_parse_workers_equals_golden(
     started = []
     start = index._Pool._start
     monkeypatch.setattr(index._Pool, "_start", lambda pool: started.append(start(pool)))
+    streamed = []  # chunks the vault was built from as they came in
+    take = index._Cold.take
+    monkeypatch.setattr(index._Cold, "take", lambda c, *a: streamed.append(take(c, *a)))
     root = regen.copy_example_vault(tmp_path / "vault")
     result = run_cli(root, "report", today=TODAY)
     assert result.exit_code == 0, result.stderr
     assert len(started) >= 2
+    assert len(streamed) >= 2
     assert snapshot(root) == golden_files()
