@@ -85,6 +85,33 @@ def test_a_large_file_replaced_leaves_the_new_one_alone(tmp_path: Path):
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["f"]
 
 
+def test_waiting_for_the_release_waits_for_the_old_file_to_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """`wait_released` (what `kith` does before its fast exit) returns only once the file
+    set aside has been removed, however slow its removal."""
+    import threading
+    import time
+
+    from vaultlib import cache
+
+    go = threading.Event()
+    unlink = cache._unlink_quietly
+
+    def slow(path: Path) -> None:
+        go.wait(5)
+        time.sleep(0.05)
+        unlink(path)
+
+    monkeypatch.setattr(cache, "_unlink_quietly", slow)
+    write_cache_file(tmp_path, "f", "fp", None, _big("old"))
+    write_cache_file(tmp_path, "f", "fp", None, _big("new"))
+    assert len(list((tmp_path / "cache").iterdir())) == 2  # the old one, set aside
+    go.set()
+    wait_released()
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["f"]
+
+
 def test_a_large_file_stays_when_its_replacement_cannot_be_put_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
