@@ -42,7 +42,8 @@ def test_a_walk_holds_a_folder_whole_only_when_it_must_be_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ordered: bool
 ):
     """A folder of thousands of notes is read as it is listed (a watcher rescans the vault
-    every minute, and its peak memory has a target; held whole, ~12 MB at 110k notes),
+    every minute, and its peak memory has a target; held whole, ~12 MB at 110k notes by
+    tracemalloc),
     unless the walk must list the paths in sorted order."""
     folder = tmp_path / "Meetings"
     folder.mkdir()

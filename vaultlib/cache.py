@@ -190,7 +190,7 @@ def _remove_stale(folder: Path) -> None:
 
 
 # Renaming a file over a large one costs the caller, on ext4 ~15–30 ms for each 25–35 MB
-# cache file of a cold index at 110k notes: the kernel frees the replaced file's pages in
+# cache file of a cold index at 110k notes (`strace -T` of `kith index --rebuild`): the kernel frees the replaced file's pages in
 # the rename, and starts writing the new file out first (so that a crash cannot leave it
 # empty where the old one was). Renamed into a free name, neither happens. So a large file
 # about to be replaced is first renamed aside (a kith temporary name, which stale-file

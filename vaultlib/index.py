@@ -399,7 +399,7 @@ def parse_paths(
     out = []
     parse = parser.parse
     read = _read_file
-    prefix = os.path.join(root, "")  # joined once: ~0.5 µs a note
+    prefix = os.path.join(root, "")  # joined once: ~0.5 µs a note (one-off script)
     for rel in paths:
         data, key = read(prefix + rel)
         if keys is not None:
@@ -589,7 +589,8 @@ class _Pool:
 class _Feeder:
     """A cold scan's notes handed to parsing workers as they are listed, in order, so that
     the workers parse while this process lists the rest of the vault (~0.2 s at 110k
-    notes, with a core idle, when they started after it). They start once there are
+    notes, with a core idle, when they started after it: a one-off script stamping the
+    first worker's start). They start once there are
     enough notes to be worth them (PARALLEL_MIN); parse_chunks then takes over the pool
     and feeds it the rest."""
 
@@ -944,7 +945,7 @@ class _Cold:
         """A chunk's rows, of notes at these paths and new to the store: their records in
         the store, their stat keys in `final` (the rows', when the scan took none), the
         vault built from them, in bulk (one by one, ~45 ms more of this process's CPU at
-        110k notes). False, with nothing done, if a row has no stat (its note may be
+        110k notes: a one-off replay of the workers' chunks). False, with nothing done, if a row has no stat (its note may be
         gone) or the scan took stat keys: the caller reads each row."""
         if not self.unstated or None in map(_size, rows):
             return False

@@ -207,7 +207,8 @@ def walk_keys(
 
     def listing(rel_dir: str) -> Iterator[os.DirEntry[str]] | None:
         """A folder's entries: as the system lists them (read as they are used, so that
-        a folder of 10k notes is never held whole: ~12 MB more for a watcher's rescan),
+        a folder of 10k notes is never held whole: ~12 MB more for a watcher's rescan, by
+        tracemalloc in a one-off script),
         or sorted (see `_listing_key`)."""
         try:
             it = os.scandir(os.path.join(root, rel_dir) if rel_dir else root)
