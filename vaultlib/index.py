@@ -329,19 +329,15 @@ def _init_worker(config: Config) -> None:
     _worker_parser = NoteParser(config)
 
 
-def read_bytes(root: str, rel: str) -> bytes | OSError:
-    """A note's bytes, never through a symlink, never blocking on a FIFO, and never more
-    than the size limit allows (a larger file yields a placeholder the parser rejects)."""
-    return read_note(root, rel)[0]
-
-
 # Never through a symlink, never blocking on a FIFO.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def read_note(root: str, rel: str) -> tuple[bytes | OSError, StatKey | None]:
-    """`read_bytes`, and the note's stat key as it was opened (from the open file, so it can
-    only be older than the bytes read: a later edit shows as a changed key next time).
+    """A note's bytes, never through a symlink, never blocking on a FIFO, and never more
+    than the size limit allows (a larger file yields TooLarge, an OSError), with the note's
+    stat key as it was opened (from the open file, so it can only be older than the bytes
+    read: a later edit shows as a changed key next time).
     The key comes from lstat when the note cannot be opened, and is None when it is gone."""
     return _read_file(os.path.join(root, rel))
 
