@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from vaultlib import __version__
+from vaultlib import __version__, build_kind
 from vaultlib.config import Config, find_vault, load_config
 from vaultlib.errors import KithError
 from vaultlib.index import Index, build_index
@@ -155,6 +155,12 @@ def handle_errors(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"kith, version {__version__} ({build_kind()})")
+        ctx.exit()
+
+
 def parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
     if value is None:
         return date.today()  # the only clock read in kith: the local date at the boundary
@@ -205,7 +211,14 @@ class KithGroup(click.Group):
     help="Pretend today is this date (default: the local date).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
-@click.version_option(__version__, prog_name="kith")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=print_version,
+    help="Show the version (and whether kith runs compiled) and exit.",
+)
 @click.pass_context
 def main(ctx: click.Context, vault: str | None, today: date, debug: bool) -> None:
     """kith: a personal CRM for a career network kept in Markdown.

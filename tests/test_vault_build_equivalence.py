@@ -336,6 +336,11 @@ def test_records_taken_together_are_indexed_as_when_taken_one_by_one(seed: int):
     same(together.finish(), one_by_one.finish())
 
 
+@pytest.mark.skipif(
+    not vault_mod.__file__.endswith(".py"),
+    reason="compiled by mypyc (hatch_build.py): its methods and constants cannot be patched; "
+    "the run of the Python sources checks the bound",
+)
 def test_records_taken_together_are_linked_a_bounded_batch_at_a_time(monkeypatch):
     """take_all hands its plain dated notes' links on in batches of at most _LINKED_AT_ONCE
     (a build from every record at once would otherwise hold them all: the watcher's peak

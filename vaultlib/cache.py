@@ -39,7 +39,7 @@ MANIFEST_FILE = "manifest.marshal"
 # version number did not move (an editable install, a development checkout).
 _PARSING_MODULES = ("parse.py", "frontmatter.py", "dates.py", "textutil.py", "config.py",
                     "model.py", "cache.py", "vault.py", "links.py", "snapshot_cache.py",
-                    "records.py")  # fmt: skip
+                    "records.py", "yaml_loader.py", "blocks.py")  # fmt: skip
 
 
 def _code_stamp() -> str:

@@ -7,7 +7,7 @@ depth, size and node limits, each reported as a `Problem` with the file line.
 Flat front matter goes through a small hand-written fast path (which keeps what
 it made of each line, as vaults repeat lines, giving each note values of its own
 when asked); keys and one-word values are interned on both paths (see _word);
-everything else through PyYAML's pure-Python composer and our own
+everything else through PyYAML's pure-Python composer (`yaml_loader`) and our own
 node walker, which is the reference the fast path is tested against. PyYAML is
 imported on the slow path's first use, so most commands never load it. It never touches the disk, never writes YAML, never uses
 PyYAML's C loader or constructors, and never gives fields a meaning (dates,
@@ -21,25 +21,22 @@ import re
 import sys
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .model import ERROR, WARNING, Problem
+from .yaml_loader import DEPTH_HINT as _DEPTH_HINT
+from .yaml_loader import DEPTH_MESSAGE as _DEPTH_MESSAGE
+from .yaml_loader import MAX_DEPTH, MAX_NODES
+from .yaml_loader import Reject as _Reject
+from .yaml_loader import loader_class as _loader_class
 
 if TYPE_CHECKING:  # PyYAML is imported on the slow path's first use (see _loader_class)
     import yaml
     from yaml.nodes import MappingNode, Node, SequenceNode
 
 MAX_BYTES = 65536
-MAX_DEPTH = 32
-MAX_NODES = 5000
 # Python refuses int() on longer digit strings (sys.int_info.default_max_str_digits).
 _MAX_INT_DIGITS = 4000
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MAP_TAG = "tag:yaml.org,2002:map"
-_CORE_PREFIX = "tag:yaml.org,2002:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,10 +456,10 @@ def _fast_line(line: str) -> tuple[int, Any, Any] | None:
         value = stripped[2:].lstrip(" ")
         if not value:
             return None
-        value = _fast_scalar(value)
-        if value is _BAIL:
+        item = _fast_scalar(value)  # (a name of its own: see hatch_build.py on types)
+        if item is _BAIL:
             return None
-        return _ITEM, len(line) - len(stripped), _word(value)
+        return _ITEM, len(line) - len(stripped), _word(item)
     colon = line.find(":")
     if colon <= 0:
         return None
@@ -495,8 +492,8 @@ def _fast_line(line: str) -> tuple[int, Any, Any] | None:
             ):
                 value = _intern(value)
             return _KEY, key, value
-    value = _fast_scalar(value)
-    return None if value is _BAIL else (_KEY, key, _word(value))
+    scalar = _fast_scalar(value)
+    return None if scalar is _BAIL else (_KEY, key, _word(scalar))
 
 
 def _fast_scalar(value: str) -> Any:
@@ -570,103 +567,6 @@ def _fast_flow_list(text: str) -> list[Any] | None:
 
 # --------------------------------------------------------------------------- slow path
 
-
-class _Reject(Exception):
-    """A reason to refuse the front matter, found while composing or walking it."""
-
-    def __init__(self, message: str, hint: str, index: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.index = index
-
-
-_ALIAS_MESSAGE = "YAML aliases (*name) are not allowed in front matter"
-_ALIAS_HINT = (
-    "write the value out in full (Obsidian does not expand aliases either); "
-    "quote the value if the '*' is part of the text"
-)
-
-
-@cache
-def _loader_class() -> Any:
-    """_Loader: PyYAML's reader, scanner, parser and composer with our checks. Made on
-    first use, so that PyYAML is imported only when some note needs the slow path."""
-    from yaml.composer import Composer
-    from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
-    from yaml.nodes import ScalarNode, SequenceNode
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
-
-    class _FlatResolver:
-        """Gives every node its kind's tag; values are resolved later, in `_Walker`."""
-
-        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-            if kind is ScalarNode:
-                return _STR_TAG
-            if kind is SequenceNode:
-                return _SEQ_TAG
-            return _MAP_TAG
-
-    class _Loader(Reader, Scanner, Parser, Composer, _FlatResolver):
-        """PyYAML's pure-Python reader, scanner, parser and composer, with checks.
-
-        `compose_node` refuses aliases, anchors, explicit tags, too many nodes and
-        too deep nesting before any node is built, so nothing is ever expanded,
-        constructed or recursed into deeply.
-        """
-
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-            Composer.__init__(self)
-            self.kith_nodes = 0
-            self.kith_depth = 0
-            self.kith_anchor: int | None = None
-
-        def compose_node(self, parent: Node | None, index: Any) -> Node:
-            event: Any = self.peek_event()
-            if isinstance(event, AliasEvent):
-                raise _Reject(_ALIAS_MESSAGE, _ALIAS_HINT, event.start_mark.index)  # type: ignore[union-attr]
-            tag = getattr(event, "tag", None)
-            if tag is not None:
-                shown = "!!" + tag[len(_CORE_PREFIX) :] if tag.startswith(_CORE_PREFIX) else tag
-                raise _Reject(
-                    f"tag '{shown}' is not allowed in front matter",
-                    f'remove the tag; if it is part of the text, quote the value: "{shown} ..."',
-                    event.start_mark.index,
-                )
-            if event.anchor is not None and self.kith_anchor is None:
-                self.kith_anchor = event.start_mark.index
-            self.kith_nodes += 1
-            if self.kith_nodes > MAX_NODES:
-                raise _Reject(
-                    f"front matter has more than {MAX_NODES} nodes (keys, values and list items)",
-                    "move the bulk of this data into the note body or into separate notes",
-                    event.start_mark.index,
-                )
-            if isinstance(event, ScalarEvent):
-                return self.compose_scalar_node(None)  # type: ignore[arg-type]
-            self.kith_depth += 1
-            if self.kith_depth > MAX_DEPTH:
-                raise _Reject(_DEPTH_MESSAGE, _DEPTH_HINT, event.start_mark.index)
-            node: Node
-            if isinstance(event, SequenceStartEvent):
-                node = self.compose_sequence_node(None)  # type: ignore[arg-type]
-            elif isinstance(event, MappingStartEvent):
-                node = self.compose_mapping_node(None)  # type: ignore[arg-type]
-            else:  # pragma: no cover - the parser only emits the events above here
-                raise _Reject("invalid YAML front matter", "", event.start_mark.index)
-            self.kith_depth -= 1
-            return node
-
-    return _Loader
-
-
-_DEPTH_MESSAGE = f"front matter nests deeper than {MAX_DEPTH} levels"
-_DEPTH_HINT = "flatten the properties: Obsidian properties are single values or lists"
 _LINK_SOURCE_RE = re.compile(r"\[\[[^\[\]\r\n]+\]\]\Z")
 _HASHTAG_COMMENT_RE = re.compile(
     r"[ ]+(#[^\s#][^\s#]*(?:[ ]+#[^\s#][^\s#]*)*)[ ]*(?:\r\n|\r|\n|\Z)"

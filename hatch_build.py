@@ -1,0 +1,155 @@
+"""Compiling kith's hot modules with mypyc when a wheel is built, else shipping them as Python.
+
+This file owns turning the modules a cold index spends its CPU in (the parser and what it
+calls, the records and the vault builder: `COMPILED`) into C extensions with mypyc, the
+compiler the mypy project ships and uses for mypy itself (black ships the same way). The
+Python sources stay in the wheel and remain the reference: Python imports an extension
+before a source of the same name, and a machine without a C compiler, or a build that
+fails, gets the pure-Python wheel with a warning. `KITH_PURE_PYTHON=1` asks for that
+wheel. An editable install (`pip install -e .`) is never compiled, so an edit to a
+source takes effect at once.
+
+mypyc runs what mypy checks: a variable keeps the type of its first assignment (assigning
+an `Any` of another type to it is a TypeError at run time, where mypy says nothing), and
+a compiled class's methods cannot be replaced from outside (monkeypatch). The test suite
+runs against the compiled modules too (`.ci/run`: `python hatch_build.py --inplace`).
+
+It is also a script: `python hatch_build.py --inplace` compiles into the checkout, next
+to the sources, and `python hatch_build.py --clean` removes what that left.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+from typing import Any
+
+COMPILED = (
+    "vaultlib/parse.py",
+    "vaultlib/frontmatter.py",
+    "vaultlib/dates.py",
+    "vaultlib/textutil.py",
+    "vaultlib/blocks.py",
+    "vaultlib/links.py",
+    "vaultlib/records.py",
+    "vaultlib/vault.py",
+)
+GROUP = "vaultlib_native"  # the shared library: vaultlib_native__mypyc.<tag>.so, top level
+SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+
+_SETUP = """
+import sys
+from setuptools import setup
+from mypyc.build import mypycify
+
+modules, group = sys.argv.pop(1).split(","), sys.argv.pop(1)
+setup(name="kith-native", packages=[], py_modules=[],
+      ext_modules=mypycify(modules, opt_level="3", debug_level="0", group_name=group))
+"""
+
+
+class CompileFailed(Exception):
+    pass
+
+
+def compile_modules(root: Path, out: Path) -> list[Path]:
+    """Compile COMPILED from `root` into `out` (as `vaultlib/<module><SUFFIX>` and the
+    group's shared library at its top); the paths made, relative to `out`."""
+    with tempfile.TemporaryDirectory(prefix="kith-mypyc-") as tmp:
+        work = Path(tmp)
+        # A copy of the package alone: setuptools and mypy read no project file of ours.
+        shutil.copytree(root / "vaultlib", work / "vaultlib",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd", "templates"))  # fmt: skip
+        (work / "setup.py").write_text(_SETUP, encoding="utf-8")
+        env = {**os.environ, "MYPY_FORCE_COLOR": "0"}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "setup.py",
+                ",".join(COMPILED),
+                GROUP,
+                "build_ext",
+                "--build-lib",
+                str(out),
+                "--build-temp",
+                str(work / "tmp"),
+            ],
+            cwd=work,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        if done.returncode:
+            raise CompileFailed(done.stdout[-4000:])
+    made = sorted(p.relative_to(out) for p in out.rglob(f"*{SUFFIX}"))
+    wanted = {Path(m).with_suffix(SUFFIX) for m in COMPILED}
+    if not wanted <= set(made):
+        raise CompileFailed(f"mypyc made {[str(p) for p in made]}, not every module of {COMPILED}")
+    return made
+
+
+try:
+    from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+except ImportError:  # run as a script, outside a build
+    BuildHookInterface = object  # type: ignore[assignment,misc]
+
+
+class KithBuildHook(BuildHookInterface):  # type: ignore[misc,valid-type]
+    """hatchling's custom build hook (pyproject: [tool.hatch.build.targets.wheel.hooks.custom])."""
+
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        if self.target_name != "wheel" or version == "editable":
+            return
+        if os.environ.get("KITH_PURE_PYTHON", "") not in ("", "0"):
+            self.app.display_info("kith: KITH_PURE_PYTHON is set: a pure-Python wheel")
+            return
+        self._out = tempfile.mkdtemp(prefix="kith-native-")
+        try:
+            made = compile_modules(Path(self.root), Path(self._out))
+        except (CompileFailed, OSError) as e:
+            self.app.display_warning(
+                f"kith: compiling with mypyc failed, building a pure-Python wheel (slower "
+                f"indexing, same results):\n{e}"
+            )
+            return
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+        for rel in made:
+            build_data["force_include"][str(Path(self._out) / rel)] = rel.as_posix()
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        out = getattr(self, "_out", None)
+        if out:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def _inplace(root: Path) -> None:
+    _clean(root)
+    with tempfile.TemporaryDirectory(prefix="kith-native-") as out:
+        for rel in compile_modules(root, Path(out)):
+            shutil.copy2(Path(out) / rel, root / rel)
+            print(f"compiled: {rel}")
+
+
+def _clean(root: Path) -> None:
+    for p in [*root.glob(f"{GROUP}__mypyc*"), *(root / "vaultlib").glob(f"*{SUFFIX}")]:
+        p.unlink()
+        print(f"removed: {p.relative_to(root)}")
+
+
+if __name__ == "__main__":
+    here = Path(__file__).resolve().parent
+    if sys.argv[1:] == ["--inplace"]:
+        _inplace(here)
+    elif sys.argv[1:] == ["--clean"]:
+        _clean(here)
+    else:
+        sys.exit("usage: python hatch_build.py --inplace | --clean")
