@@ -59,3 +59,21 @@ def test_a_module_mypyc_refuses_fails_the_compile_with_what_mypy_said(tmp_path):
     ):
         hatch_build.compile_modules(root, tmp_path / "out")
     assert not list(tmp_path.glob(f"out/**/*{hatch_build.SUFFIX}"))  # nothing half-made to ship
+
+
+@pytest.mark.skipif(
+    shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler"
+)
+def test_a_generator_expression_mypyc_would_hold_as_a_list_fails_the_compile(tmp_path):
+    """Compiled, it would be a list of everything at once (as vault.py's tracked build was,
+    ~6 MB of the watcher's memory): the build refuses it rather than ship it."""
+    pytest.importorskip("mypyc")
+    package = tmp_path / "src" / "vaultlib"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "tiny.py").write_text(
+        "def kept(xs: list[int]) -> list[int]:\n    return [y for y in (x + 1 for x in xs) if y]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(hatch_build.CompileFailed, match=r"tiny\.py:2: warning: Treating generator"):
+        hatch_build.compile_modules(tmp_path / "src", tmp_path / "out", ("vaultlib/tiny.py",))

@@ -621,13 +621,9 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
     if "tags" in values:
         p["tags"] = sorted(_read_fm_tags(values["tags"]))
     if "introduced_by" in values:
-        p["introduced_by"] = [
-            t for t in (link_target(v) or _text(v) for v in _as_list(values["introduced_by"])) if t
-        ]
+        p["introduced_by"] = _names(values["introduced_by"])
     if "knows" in values:
-        p["knows"] = [
-            t for t in (link_target(v) or _text(v) for v in _as_list(values["knows"])) if t
-        ]
+        p["knows"] = _names(values["knows"])
     if "interests" in values:
         p["interests"] = [
             display_text(str(v))
@@ -642,6 +638,16 @@ def read_person(fm: dict[str, Any], key_lines: dict[str, int], stem: str, path: 
 
 
 # --- the note -----------------------------------------------------------------------
+
+
+def _names(value: object) -> list[str]:
+    """Link targets or plain names, as a person's `introduced_by` and `knows` list them."""
+    names = []
+    for v in _as_list(value):
+        t = link_target(v) or _text(v)
+        if t:
+            names.append(t)
+    return names
 
 
 def _iso_day(day: str) -> date | None:

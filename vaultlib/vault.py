@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter, itemgetter
@@ -439,13 +439,15 @@ class VaultBuilder:
         # What links reached is known now (see `start`): a path `reach` holds is a person's
         # or else reaches nobody (see `_resolve_name`).
         self._streaming = False
-        owns: Iterable[_Own] = self._owns
-        if self.track:  # one record at a time (see `_people`)
-            owns = (self._own(r) for _, r in _read(self.records, self._people))
-        for own in owns:  # once every link is resolved
-            c = self._complete(own)
-            self.contacts.put(c)
-            self.by_path[own.path] = c
+        # Each contact once every link is resolved; a tracked build reads one person's
+        # record at a time (see `_people`). Loops, not a generator expression: compiled
+        # (hatch_build.py), that would be a list of every person's at once.
+        if self.track:
+            for _, r in _read(self.records, self._people):
+                self._put_contact(self._own(r))
+        else:
+            for own in self._owns:
+                self._put_contact(own)
         self._people = []
         self._owns = []
         if self._last_source is not None:  # the dated notes too were put in path order
@@ -456,6 +458,11 @@ class VaultBuilder:
         if not self.track:  # its first update builds afresh: nothing here serves it
             self._reset()  # (at 100k notes, ~13 MB a one-shot run would hold meanwhile)
         return v
+
+    def _put_contact(self, own: _Own) -> None:
+        c = self._complete(own)
+        self.contacts.put(c)
+        self.by_path[own.path] = c
 
     def _forget(self) -> None:
         """Drop what served one build or update: what it shared stays shared."""
@@ -850,7 +857,14 @@ def _read(records: Mapping[str, NoteRecord], paths: list[str]) -> Iterable[tuple
     keeps persons' records in the cache file), a plain mapping one by one."""
     if isinstance(records, RecordStore):
         return records.read(paths)
-    return ((p, records[p]) for p in paths)
+    return _each_of(records, paths)
+
+
+def _each_of(
+    records: Mapping[str, NoteRecord], paths: list[str]
+) -> Iterator[tuple[str, NoteRecord]]:
+    for p in paths:  # (a generator expression would be a list when compiled: see finish)
+        yield p, records[p]
 
 
 def _names_known(r: NoteRecord, bases: Mapping[str, str]) -> set[str]:
