@@ -28,6 +28,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,9 @@ COMPILED = (
 # of a generator expression it cannot compile as one (its warning "Treating generator
 # comprehension as list"): vault.py's tracked build then held every person's record at
 # once, which left ~6 MB of pymalloc arenas part-used after it; it loops instead now.
+# What the compile needs in the build's environment (pinned: the compiler makes the code
+# users run, and CI tests what this version makes; the stubs type-check yaml's imports).
+BUILD_DEPENDENCIES = ("mypy==2.4.1", "setuptools>=65", "types-PyYAML==6.0.12.20261122")
 GROUP = "vaultlib_native"  # the shared library: vaultlib_native__mypyc.<tag>.so, top level
 SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 
@@ -52,8 +56,10 @@ from setuptools import setup
 from mypyc.build import mypycify
 
 modules, group = sys.argv.pop(1).split(","), sys.argv.pop(1)
+# No config file: a user's own mypy config (strict, say) must not decide what compiles.
 setup(name="kith-native", packages=[], py_modules=[],
-      ext_modules=mypycify(modules, opt_level="3", debug_level="0", group_name=group))
+      ext_modules=mypycify(["--config-file=", *modules], opt_level="3", debug_level="0",
+                           group_name=group))
 """
 
 
@@ -73,7 +79,7 @@ def compile_modules(root: Path, out: Path, modules: tuple[str, ...] = COMPILED) 
         shutil.copytree(root / "vaultlib", work / "vaultlib",
                         ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd", "templates"))  # fmt: skip
         (work / "setup.py").write_text(_SETUP, encoding="utf-8")
-        env = {**os.environ, "MYPY_FORCE_COLOR": "0"}
+        env = {k: v for k, v in os.environ.items() if k != "MYPYPATH"}
         done = subprocess.run(
             [
                 sys.executable,
@@ -110,30 +116,49 @@ except ImportError:  # run as a script, outside a build
     BuildHookInterface = object  # type: ignore[assignment,misc]
 
 
+def pure_asked() -> bool:
+    return os.environ.get("KITH_PURE_PYTHON", "") not in ("", "0")
+
+
+def wheel_build_data(root: Path, out: Path, warn: Callable[[str], None]) -> dict[str, Any]:
+    """What a wheel's build data gets: nothing for a pure-Python wheel (asked for, or the
+    compile failed: `warn` says why), else the compiled files (made in `out`) to ship."""
+    if pure_asked():
+        return {}
+    try:
+        made = compile_modules(root, out)
+    except (CompileFailed, OSError) as e:
+        warn(
+            f"kith: compiling with mypyc failed, building a pure-Python wheel (slower "
+            f"indexing, same results):\n{e}"
+        )
+        return {}
+    return {
+        "pure_python": False,
+        "infer_tag": True,
+        "force_include": {str(out / rel): rel.as_posix() for rel in made},
+    }
+
+
 class KithBuildHook(BuildHookInterface):  # type: ignore[misc,valid-type]
     """hatchling's custom build hook (pyproject: [tool.hatch.build.targets.wheel.hooks.custom])."""
 
     PLUGIN_NAME = "custom"
 
+    def dependencies(self) -> list[str]:
+        return [] if pure_asked() else list(BUILD_DEPENDENCIES)
+
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if self.target_name != "wheel" or version == "editable":
             return
-        if os.environ.get("KITH_PURE_PYTHON", "") not in ("", "0"):
-            self.app.display_info("kith: KITH_PURE_PYTHON is set: a pure-Python wheel")
-            return
         self._out = tempfile.mkdtemp(prefix="kith-native-")
         try:
-            made = compile_modules(Path(self.root), Path(self._out))
-        except (CompileFailed, OSError) as e:
-            self.app.display_warning(
-                f"kith: compiling with mypyc failed, building a pure-Python wheel (slower "
-                f"indexing, same results):\n{e}"
-            )
-            return
-        build_data["pure_python"] = False
-        build_data["infer_tag"] = True
-        for rel in made:
-            build_data["force_include"][str(Path(self._out) / rel)] = rel.as_posix()
+            data = wheel_build_data(Path(self.root), Path(self._out), self.app.display_warning)
+        except BaseException:
+            shutil.rmtree(self._out, ignore_errors=True)
+            raise
+        build_data["force_include"].update(data.pop("force_include", {}))
+        build_data.update(data)
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         out = getattr(self, "_out", None)
@@ -150,7 +175,10 @@ def _inplace(root: Path) -> None:
 
 
 def _clean(root: Path) -> None:
-    for p in [*root.glob(f"{GROUP}__mypyc*"), *(root / "vaultlib").glob(f"*{SUFFIX}")]:
+    """What any Python's `--inplace` left: the shared library and each module's stub."""
+    stubs = [p for m in COMPILED for p in root.glob(m.removesuffix(".py") + ".*")
+             if p.suffix in (".so", ".pyd")]  # fmt: skip
+    for p in [*root.glob(f"{GROUP}__mypyc*"), *stubs]:
         p.unlink()
         print(f"removed: {p.relative_to(root)}")
 

@@ -77,3 +77,70 @@ def test_a_generator_expression_mypyc_would_hold_as_a_list_fails_the_compile(tmp
     )
     with pytest.raises(hatch_build.CompileFailed, match=r"tiny\.py:2: warning: Treating generator"):
         hatch_build.compile_modules(tmp_path / "src", tmp_path / "out", ("vaultlib/tiny.py",))
+
+
+def test_a_failed_compile_gives_the_pure_python_wheel_with_a_warning(tmp_path, monkeypatch):
+    def fail(*args):
+        raise hatch_build.CompileFailed("cc: not found")
+
+    monkeypatch.delenv("KITH_PURE_PYTHON", raising=False)
+    monkeypatch.setattr(hatch_build, "compile_modules", fail)
+    warnings: list[str] = []
+    assert hatch_build.wheel_build_data(tmp_path, tmp_path / "out", warnings.append) == {}
+    assert (
+        len(warnings) == 1 and "pure-Python wheel" in warnings[0] and "cc: not found" in warnings[0]
+    )
+
+
+def test_a_compiled_wheel_ships_what_the_compile_made_with_the_interpreters_tag(
+    tmp_path, monkeypatch
+):
+    made = [Path("vaultlib/parse.x.so"), Path("vaultlib_native__mypyc.x.so")]
+    monkeypatch.delenv("KITH_PURE_PYTHON", raising=False)
+    monkeypatch.setattr(hatch_build, "compile_modules", lambda root, out: made)
+    data = hatch_build.wheel_build_data(tmp_path, tmp_path / "out", pytest.fail)
+    assert data == {
+        "pure_python": False,
+        "infer_tag": True,
+        "force_include": {str(tmp_path / "out" / p): p.as_posix() for p in made},
+    }
+
+
+def test_kith_pure_python_compiles_nothing_and_needs_no_compiler_packages(tmp_path, monkeypatch):
+    monkeypatch.setenv("KITH_PURE_PYTHON", "1")
+    monkeypatch.setattr(hatch_build, "compile_modules", lambda *a: pytest.fail("compiled"))
+    assert hatch_build.wheel_build_data(tmp_path, tmp_path / "out", pytest.fail) == {}
+    hook = object.__new__(hatch_build.KithBuildHook)
+    assert hook.dependencies() == []
+    monkeypatch.setenv("KITH_PURE_PYTHON", "0")
+    assert hook.dependencies() == list(hatch_build.BUILD_DEPENDENCIES)
+
+
+def test_clean_removes_what_any_pythons_inplace_build_left(tmp_path):
+    (tmp_path / "vaultlib").mkdir()
+    left = [tmp_path / "vaultlib" / "parse.cpython-312-x86_64-linux-gnu.so",
+            tmp_path / "vaultlib" / "vault.cpython-311-x86_64-linux-gnu.so",
+            tmp_path / f"{hatch_build.GROUP}__mypyc.cpython-312-x86_64-linux-gnu.so"]  # fmt: skip
+    kept = [tmp_path / "vaultlib" / "parse.py", tmp_path / "vaultlib" / "other.cpython-311.so"]
+    for p in left + kept:
+        p.write_text("", encoding="utf-8")
+    hatch_build._clean(tmp_path)
+    assert [p for p in left + kept if p.exists()] == kept
+
+
+@pytest.mark.skipif(
+    shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler"
+)
+def test_a_users_own_mypy_config_does_not_decide_what_compiles(tmp_path, monkeypatch):
+    """mypy reads ~/.config/mypy/config and the like: a user's `strict = True` would
+    otherwise fail the compile of code that is not written for it, and give them Python."""
+    pytest.importorskip("mypyc")
+    (tmp_path / "xdg" / "mypy").mkdir(parents=True)
+    (tmp_path / "xdg" / "mypy" / "config").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    package = tmp_path / "src" / "vaultlib"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "tiny.py").write_text("def same(x):\n    return x\n", encoding="utf-8")  # untyped
+    made = hatch_build.compile_modules(tmp_path / "src", tmp_path / "out", ("vaultlib/tiny.py",))
+    assert Path("vaultlib/tiny" + hatch_build.SUFFIX) in made

@@ -465,6 +465,9 @@ YAML12 = [
     ("0x1F", 31),
     ("0o17", 15),
     ("0b101", "0b101"),
+    ("0x" + "f" * 3000, int("f" * 3000, 16)),  # 3613 decimal digits: Python prints it
+    ("0x" + "f" * 3001, "0x" + "f" * 3001),  # more would not print (a ValueError, not text)
+    ("0o" + "7" * 3001, "0o" + "7" * 3001),
     ("0x", "0x"),
     ("0o8", "0o8"),
     ("2024-01-05", "2024-01-05"),
@@ -806,3 +809,19 @@ def test_fast_path_accepts_common_shapes(block: str, eol: str) -> None:
 )
 def test_fast_path_bails_on_what_it_does_not_handle(block: str) -> None:
     assert _fast_parse(block) is None
+
+
+@pytest.mark.parametrize("field", ["name", "cadence", "stage", "aliases", "interests"])
+def test_a_person_field_with_a_huge_hex_number_is_read_as_text_not_a_crash(field):
+    """`0x` and 4000 digits made an int whose decimal form Python refuses to print
+    (ValueError: Exceeds the limit), which ended `kith index` with an internal error."""
+    from vaultlib.config import Config
+    from vaultlib.parse import NoteParser
+
+    huge = "0x" + "f" * 4000
+    text = f"---\ntags: [person]\nname: Ada\n{field}: {huge}\n---\n"
+    if field == "name":
+        text = f"---\ntags: [person]\nname: {huge}\n---\n"
+    rec = NoteParser(Config(root=Path("/nonexistent"))).parse("People/Ada.md", text.encode())
+    assert rec.kind == "person"
+    assert all("internal" not in p.message for p in rec.problems)

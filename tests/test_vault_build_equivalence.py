@@ -338,7 +338,7 @@ def test_records_taken_together_are_indexed_as_when_taken_one_by_one(seed: int):
 
 @pytest.mark.skipif(
     not vault_mod.__file__.endswith(".py"),
-    reason="compiled by mypyc (hatch_build.py): its methods and constants cannot be patched; "
+    reason="compiled by mypyc (hatch_build.py): its methods cannot be patched; "
     "the run of the Python sources checks the bound",
 )
 def test_records_taken_together_are_linked_a_bounded_batch_at_a_time(monkeypatch):

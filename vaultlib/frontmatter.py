@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # PyYAML is imported on the slow path's first use (see _loade
 MAX_BYTES = 65536
 # Python refuses int() on longer digit strings (sys.int_info.default_max_str_digits).
 _MAX_INT_DIGITS = 4000
+# 0x / 0o digits whose value stays within that in decimal (3000 hex digits: 3613 decimal).
+_MAX_RADIX_DIGITS = 3000
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +238,8 @@ def resolve_plain(value: str) -> Any:
     string as written (`no`, `yes`, `7:30`, `2024-01-05`). Two departures
     from the core schema, on purpose: a number written with a leading zero
     (`0123`, `01.5`) stays the string as written (phone numbers, postcodes),
-    and so does a float too large for a float (`1e1000`).
+    and so does a float too large for a float (`1e1000`), or a number of more digits
+    than Python will print (over 4000 decimal, 3000 hex or octal).
     """
     if not value:
         return None
@@ -252,10 +255,10 @@ def resolve_plain(value: str) -> Any:
             if (len(digits) > 1 and digits[0] == "0") or len(digits) > _MAX_INT_DIGITS:
                 return value
             return int(value)
-        if m.group("hex") is not None:
-            return int(value[2:], 16)
-        if m.group("oct") is not None:
-            return int(value[2:], 8)
+        if m.group("hex") is not None or m.group("oct") is not None:
+            if len(value) - 2 > _MAX_RADIX_DIGITS:
+                return value  # its decimal form would be too long for Python to print
+            return int(value[2:], 16 if m.group("hex") is not None else 8)
         if m.group("float") is not None:
             whole = m.group("whole")
             if whole is not None and len(whole) > 1 and whole[0] == "0":
