@@ -852,19 +852,15 @@ class _Found(dict[str, list[Interaction]]):
         return got
 
 
-def _read(records: Mapping[str, NoteRecord], paths: list[str]) -> Iterable[tuple[str, NoteRecord]]:
+def _read(records: Mapping[str, NoteRecord], paths: list[str]) -> Iterator[tuple[str, NoteRecord]]:
     """(path, record) for these paths: a record store reads many in one pass (a lean one
-    keeps persons' records in the cache file), a plain mapping one by one."""
+    keeps persons' records in the cache file), a plain mapping one by one (a loop: a
+    generator expression would be a list when compiled, see `finish`)."""
     if isinstance(records, RecordStore):
-        return records.read(paths)
-    return _each_of(records, paths)
-
-
-def _each_of(
-    records: Mapping[str, NoteRecord], paths: list[str]
-) -> Iterator[tuple[str, NoteRecord]]:
-    for p in paths:  # (a generator expression would be a list when compiled: see finish)
-        yield p, records[p]
+        yield from records.read(paths)
+    else:
+        for p in paths:
+            yield p, records[p]
 
 
 def _names_known(r: NoteRecord, bases: Mapping[str, str]) -> set[str]:
