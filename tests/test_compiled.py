@@ -1,8 +1,9 @@
 """The modules a wheel's build compiles with mypyc (hatch_build.py), and its fallback.
 
 CI runs the whole suite twice: on the Python sources (the README's command), then with
-the modules compiled next to them (`python hatch_build.py --inplace`), where it sets
-KITH_EXPECT_COMPILED=1 so that a build that silently fell back to Python fails here."""
+the compiled modules of the wheel `pip install .` builds put next to them (`make
+test-compiled` compiles them in place), where it sets KITH_EXPECT_COMPILED=1 so that a
+build that silently fell back to Python fails here."""
 
 from __future__ import annotations
 
@@ -16,10 +17,22 @@ from click.testing import CliRunner
 
 import cli
 import hatch_build
-from vaultlib import build_kind
+from vaultlib import __version__, build_kind
 
-ROOT = Path(__file__).resolve().parent.parent
 EXPECT_COMPILED = os.environ.get("KITH_EXPECT_COMPILED") == "1"
+needs_compiler = pytest.mark.skipif(
+    shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler"
+)
+
+
+def _compile_tiny(tmp_path: Path, source: str) -> list[Path]:
+    """compile_modules on a package of one module, vaultlib/tiny.py holding `source`."""
+    pytest.importorskip("mypyc")
+    package = tmp_path / "src" / "vaultlib"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "tiny.py").write_text(source, encoding="utf-8")
+    return hatch_build.compile_modules(tmp_path / "src", tmp_path / "out", ("vaultlib/tiny.py",))
 
 
 def _imported_compiled(rel: str) -> bool:
@@ -34,49 +47,29 @@ def test_every_compiled_module_is_imported_the_same_way_and_version_says_which()
     assert build_kind() == ("compiled" if compiled else "pure Python")
     result = CliRunner().invoke(cli.main, ["--version"])
     assert result.exit_code == 0
-    assert result.output == f"kith, version 0.1.0 ({build_kind()})\n"
+    assert result.output == f"kith, version {__version__} ({build_kind()})\n"
     if EXPECT_COMPILED:
         assert compiled, "KITH_EXPECT_COMPILED=1 but the Python sources were imported"
 
 
-@pytest.mark.skipif(
-    shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler"
-)
+@needs_compiler
 def test_a_module_mypyc_refuses_fails_the_compile_with_what_mypy_said(tmp_path):
     """What the build hook catches to build a pure-Python wheel instead (a type error here;
     the same path as a missing compiler)."""
-    pytest.importorskip("mypyc")
-    root = tmp_path / "src"
-    shutil.copytree(
-        ROOT / "vaultlib", root / "vaultlib", ignore=shutil.ignore_patterns("*.so", "__pycache__")
-    )
-    dates = root / "vaultlib" / "dates.py"
-    dates.write_text(
-        dates.read_text(encoding="utf-8") + "\n_BROKEN: int = 'not an int'\n", encoding="utf-8"
-    )
-    with pytest.raises(
-        hatch_build.CompileFailed, match=r"dates\.py:\d+: error: Incompatible types"
-    ):
-        hatch_build.compile_modules(root, tmp_path / "out")
+    with pytest.raises(hatch_build.CompileFailed, match=r"tiny\.py:1: error: Incompatible types"):
+        _compile_tiny(tmp_path, "BROKEN: int = 'not an int'\n")
     assert not list(tmp_path.glob(f"out/**/*{hatch_build.SUFFIX}"))  # nothing half-made to ship
 
 
-@pytest.mark.skipif(
-    shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler"
-)
+@needs_compiler
 def test_a_generator_expression_mypyc_would_hold_as_a_list_fails_the_compile(tmp_path):
     """Compiled, it would be a list of everything at once (as vault.py's tracked build was,
     ~6 MB of the watcher's memory): the build refuses it rather than ship it."""
-    pytest.importorskip("mypyc")
-    package = tmp_path / "src" / "vaultlib"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "tiny.py").write_text(
-        "def kept(xs: list[int]) -> list[int]:\n    return [y for y in (x + 1 for x in xs) if y]\n",
-        encoding="utf-8",
-    )
     with pytest.raises(hatch_build.CompileFailed, match=r"tiny\.py:2: warning: Treating generator"):
-        hatch_build.compile_modules(tmp_path / "src", tmp_path / "out", ("vaultlib/tiny.py",))
+        _compile_tiny(
+            tmp_path,
+            "def kept(xs: list[int]) -> list[int]:\n    return [y for y in (x + 1 for x in xs) if y]\n",
+        )
 
 
 def test_a_failed_compile_gives_the_pure_python_wheel_with_a_warning(tmp_path, monkeypatch):
@@ -128,19 +121,12 @@ def test_clean_removes_what_any_pythons_inplace_build_left(tmp_path):
     assert [p for p in left + kept if p.exists()] == kept
 
 
-@pytest.mark.skipif(
-    shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler"
-)
+@needs_compiler
 def test_a_users_own_mypy_config_does_not_decide_what_compiles(tmp_path, monkeypatch):
     """mypy reads ~/.config/mypy/config and the like: a user's `strict = True` would
     otherwise fail the compile of code that is not written for it, and give them Python."""
-    pytest.importorskip("mypyc")
     (tmp_path / "xdg" / "mypy").mkdir(parents=True)
     (tmp_path / "xdg" / "mypy" / "config").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    package = tmp_path / "src" / "vaultlib"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "tiny.py").write_text("def same(x):\n    return x\n", encoding="utf-8")  # untyped
-    made = hatch_build.compile_modules(tmp_path / "src", tmp_path / "out", ("vaultlib/tiny.py",))
+    made = _compile_tiny(tmp_path, "def same(x):\n    return x\n")  # untyped: not strict
     assert Path("vaultlib/tiny" + hatch_build.SUFFIX) in made
