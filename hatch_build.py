@@ -14,7 +14,7 @@ type of its first assignment (assigning an `Any` of another type to it is a Type
 run time, where mypy says nothing); a compiled class's methods cannot be replaced from
 outside (monkeypatch); and a generator expression it cannot compile as one becomes a list,
 all of it in memory at once, so its warning about one fails the compile here. The test
-suite runs against the compiled modules too (`.ci/run`: `python hatch_build.py --inplace`).
+suite runs against the compiled modules too (`.ci/run`, on the wheel's; `make test-compiled`).
 
 It is also a script: `python hatch_build.py --inplace` compiles into the checkout, next
 to the sources, and `python hatch_build.py --clean` removes what that left.
